@@ -1,0 +1,1 @@
+//! `jitterguard parse`: placeholder until the wire decoder lands.
