@@ -1,0 +1,244 @@
+//! Packet buffers: one owned `Mbuf`, and `MbufBurst`, the fixed-size array a
+//! worker receives into and transmits from.
+//!
+//! Per-packet field access (data pointer, lengths) is plain Rust over the
+//! bindgen layout of `struct rte_mbuf`; only whole bursts cross into C.
+
+use std::ptr::NonNull;
+
+use jitterguard_dpdk_sys as sys;
+
+use crate::mempool::Mempool;
+
+/// Largest burst a worker handles at once.
+pub const MAX_BURST: usize = 64;
+
+/// Reads the bytes of the first segment of `m`.
+///
+/// # Safety
+/// `m` must point to a valid mbuf owned by the caller for the lifetime `'a`.
+#[inline]
+unsafe fn segment<'a>(m: *mut sys::rte_mbuf) -> &'a mut [u8] {
+    // SAFETY (of the body): buf_addr + data_off is the first data byte and
+    // data_len bytes follow it inside the buffer, by DPDK's mbuf invariants.
+    let mb = &*m;
+    let start = (mb.buf_addr as *mut u8).add(mb.data_off as usize);
+    std::slice::from_raw_parts_mut(start, mb.data_len as usize)
+}
+
+/// One packet buffer owned by Rust. Moving it between lcores is fine (Send);
+/// sharing it is not (not Sync). Dropping it returns it to its pool.
+pub struct Mbuf {
+    raw: NonNull<sys::rte_mbuf>,
+}
+
+// SAFETY: an mbuf is owned by exactly one holder at a time; DPDK allows it to
+// be freed or transmitted from any lcore.
+unsafe impl Send for Mbuf {}
+
+impl Mbuf {
+    /// Takes ownership of a raw mbuf.
+    ///
+    /// # Safety
+    /// `raw` must be a valid mbuf that nobody else will free.
+    pub unsafe fn from_raw(raw: NonNull<sys::rte_mbuf>) -> Mbuf {
+        Mbuf { raw }
+    }
+
+    /// Gives up ownership (e.g. to tx_burst or a ring).
+    pub fn into_raw(self) -> NonNull<sys::rte_mbuf> {
+        let raw = self.raw;
+        std::mem::forget(self);
+        raw
+    }
+
+    /// Allocates an empty mbuf from `pool`; None when the pool is exhausted.
+    pub fn alloc(pool: &Mempool) -> Option<Mbuf> {
+        // SAFETY: pool is a live mempool; the returned mbuf (if any) is ours.
+        NonNull::new(unsafe { sys::jg_pktmbuf_alloc(pool.as_ptr()) }).map(|raw| Mbuf { raw })
+    }
+
+    /// The frame bytes (first segment).
+    pub fn data(&self) -> &[u8] {
+        // SAFETY: we own the mbuf for as long as the borrow of self lasts.
+        unsafe { segment(self.raw.as_ptr()) }
+    }
+
+    /// The frame bytes, writable.
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `data`, and &mut self guarantees exclusivity. The
+        // caller must not write into an mbuf whose refcount is above one
+        // (shared with a cache); `share` documents this.
+        unsafe { segment(self.raw.as_ptr()) }
+    }
+
+    /// Sets the frame length of a freshly allocated single-segment mbuf and
+    /// returns the writable bytes; None if `len` does not fit the buffer.
+    pub fn set_len(&mut self, len: usize) -> Option<&mut [u8]> {
+        // SAFETY: we own the mbuf exclusively; we only change its length
+        // fields within the room the buffer has after data_off.
+        unsafe {
+            let mb = self.raw.as_mut();
+            let room = mb.buf_len as usize - mb.data_off as usize;
+            if len > room || mb.nb_segs != 1 {
+                return None;
+            }
+            mb.data_len = len as u16;
+            mb.pkt_len = len as u32;
+            Some(segment(self.raw.as_ptr()))
+        }
+    }
+
+    /// A second handle to the same buffer (reference count + 1, zero copy):
+    /// how the shield keeps forwarded data segments for local recovery.
+    /// Neither handle may be written to while both exist.
+    pub fn share(&self) -> Mbuf {
+        // SAFETY: the mbuf is valid; bumping the refcount makes the new handle
+        // an independent owner of one reference.
+        unsafe { sys::jg_mbuf_refcnt_update(self.raw.as_ptr(), 1) };
+        Mbuf { raw: self.raw }
+    }
+}
+
+impl Drop for Mbuf {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference to a valid mbuf.
+        unsafe { sys::jg_pktmbuf_free(self.raw.as_ptr()) }
+    }
+}
+
+/// A fixed array of owned mbufs: what rx_burst fills and tx_burst drains.
+/// Whatever is still inside when it is cleared or dropped is freed with one
+/// bulk call.
+pub struct MbufBurst {
+    ptrs: [*mut sys::rte_mbuf; MAX_BURST],
+    len: usize,
+}
+
+// SAFETY: owns its mbufs exclusively, like Mbuf.
+unsafe impl Send for MbufBurst {}
+
+impl Default for MbufBurst {
+    fn default() -> Self {
+        MbufBurst {
+            ptrs: [std::ptr::null_mut(); MAX_BURST],
+            len: 0,
+        }
+    }
+}
+
+impl MbufBurst {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.len == MAX_BURST
+    }
+
+    /// Frame bytes of packet `i` (first segment), writable.
+    #[inline]
+    pub fn frame_mut(&mut self, i: usize) -> &mut [u8] {
+        assert!(i < self.len);
+        // SAFETY: slot i < len holds an mbuf we own; &mut self is exclusive.
+        unsafe { segment(self.ptrs[i]) }
+    }
+
+    /// Total packet length of packet `i` (all segments).
+    #[inline]
+    pub fn pkt_len(&self, i: usize) -> u32 {
+        assert!(i < self.len);
+        // SAFETY: slot i < len holds a valid mbuf we own.
+        unsafe { (*self.ptrs[i]).pkt_len }
+    }
+
+    /// Appends an owned mbuf; gives it back if the burst is full.
+    pub fn push(&mut self, m: Mbuf) -> Result<(), Mbuf> {
+        if self.is_full() {
+            return Err(m);
+        }
+        self.ptrs[self.len] = m.into_raw().as_ptr();
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Moves packet `i` out of the burst into `dst` (keeping order in both);
+    /// used to split a received burst by verdict without touching C.
+    #[inline]
+    pub fn move_to(&mut self, i: usize, dst: &mut MbufBurst) -> bool {
+        if i >= self.len || dst.is_full() {
+            return false;
+        }
+        dst.ptrs[dst.len] = self.ptrs[i];
+        dst.len += 1;
+        self.ptrs[i] = std::ptr::null_mut();
+        true
+    }
+
+    /// Drops the null holes `move_to` left, keeping order.
+    pub fn compact(&mut self) {
+        let mut w = 0;
+        for r in 0..self.len {
+            if !self.ptrs[r].is_null() {
+                self.ptrs[w] = self.ptrs[r];
+                w += 1;
+            }
+        }
+        self.len = w;
+    }
+
+    /// Fills the burst from an RX queue; returns how many arrived.
+    pub fn rx(&mut self, port: u16, queue: u16, max: usize) -> usize {
+        let room = (MAX_BURST - self.len).min(max);
+        // SAFETY: the slice [len, len+room) is free space in our array; the
+        // PMD writes at most `room` valid mbuf pointers there.
+        let n = unsafe {
+            sys::jg_eth_rx_burst(
+                port,
+                queue,
+                self.ptrs.as_mut_ptr().add(self.len),
+                room as u16,
+            )
+        } as usize;
+        self.len += n;
+        n
+    }
+
+    /// Hands as many packets as the TX queue accepts to the PMD (which now
+    /// owns them); the rest stay at the front of the burst, in order.
+    pub fn tx(&mut self, port: u16, queue: u16) -> usize {
+        if self.len == 0 {
+            return 0;
+        }
+        // SAFETY: ptrs[0..len] are valid mbufs we own; tx_burst takes
+        // ownership of the first `sent` of them.
+        let sent =
+            unsafe { sys::jg_eth_tx_burst(port, queue, self.ptrs.as_mut_ptr(), self.len as u16) }
+                as usize;
+        self.ptrs.copy_within(sent..self.len, 0);
+        self.len -= sent;
+        sent
+    }
+
+    /// Frees every packet still in the burst (one C call); returns how many.
+    pub fn free_all(&mut self) -> usize {
+        let n = self.len;
+        if n > 0 {
+            // SAFETY: ptrs[0..n] are valid mbufs we own; none is used after.
+            unsafe { sys::rte_pktmbuf_free_bulk(self.ptrs.as_mut_ptr(), n as u32) };
+            self.len = 0;
+        }
+        n
+    }
+}
+
+impl Drop for MbufBurst {
+    fn drop(&mut self) {
+        self.compact();
+        self.free_all();
+    }
+}

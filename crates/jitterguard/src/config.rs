@@ -1,0 +1,365 @@
+//! The TOML configuration: schema with defaults, loading, command-line
+//! overrides and validation. Every error names the key and the problem.
+//! The reference with every option and its default is `configs/README.md`.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// What the box does to the traffic it forwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Forward every frame unchanged (no parsing).
+    Passthrough,
+    /// Parse, track and measure every TCP flow; forward every frame unchanged.
+    Monitor,
+    /// Monitor, and act on flows the classifier finds jittery.
+    Shield,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Passthrough => "passthrough",
+            Mode::Monitor => "monitor",
+            Mode::Shield => "shield",
+        }
+    }
+}
+
+/// Whether the EAL uses hugepages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Hugepages {
+    /// Use hugepages if the system has free ones, otherwise run with `--no-huge`.
+    Auto,
+    /// Refuse to start without free hugepages (production NIC setups).
+    Require,
+    /// Always `--no-huge` (virtual devices, CI).
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// One bump in the wire: the port facing the sender side and the one facing
+/// the access (receiver) side.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortPair {
+    /// Devargs of the core-side port: a PCI address or a vdev string.
+    pub core: String,
+    /// Devargs of the access-side port.
+    pub access: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataplaneConfig {
+    /// CPU of the EAL main lcore, which runs the management loop.
+    pub main_lcore: u32,
+    /// CPUs of the worker lcores; one worker per entry, each serving RX/TX
+    /// queue `i` of every port. Empty = the CPU after `main_lcore`.
+    pub worker_lcores: Vec<u32>,
+    /// Frames per rx_burst, 1..=64.
+    pub burst_size: usize,
+    /// Mbufs in the packet pool.
+    pub mempool_size: u32,
+    /// Per-lcore mempool cache.
+    pub mempool_cache: u32,
+    /// RX descriptors per queue (the PMD may adjust).
+    pub rx_desc: u16,
+    /// TX descriptors per queue (the PMD may adjust).
+    pub tx_desc: u16,
+    /// Extra tx_burst attempts before frames are dropped and counted.
+    pub tx_retries: u32,
+}
+
+impl Default for DataplaneConfig {
+    fn default() -> Self {
+        DataplaneConfig {
+            main_lcore: 0,
+            worker_lcores: Vec::new(),
+            burst_size: 32,
+            mempool_size: 16383,
+            mempool_cache: 256,
+            rx_desc: 1024,
+            tx_desc: 1024,
+            tx_retries: 8,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EalConfig {
+    pub hugepages: Hugepages,
+    /// Memory in MiB when running without hugepages.
+    pub no_huge_memory_mb: u32,
+    /// EAL `--file-prefix`: separates instances; `dpdk-dumpcap` and
+    /// `dpdk-telemetry.py` need the same prefix to attach.
+    pub file_prefix: String,
+    /// Further EAL arguments, appended after the generated ones.
+    pub args: Vec<String>,
+}
+
+impl Default for EalConfig {
+    fn default() -> Self {
+        EalConfig {
+            hugepages: Hugepages::Auto,
+            no_huge_memory_mb: 512,
+            file_prefix: "jitterguard".into(),
+            args: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// tracing filter, e.g. "info" or "jitterguard=debug".
+    pub level: String,
+    pub format: LogFormat,
+    /// Seconds between counter log lines; 0 = only the final counters.
+    pub stats_interval_s: u64,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".into(),
+            format: LogFormat::Human,
+            stats_interval_s: 10,
+        }
+    }
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub mode: Mode,
+    pub port_pairs: Vec<PortPair>,
+    pub dataplane: DataplaneConfig,
+    pub eal: EalConfig,
+    pub log: LogConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            mode: Mode::Passthrough,
+            port_pairs: Vec::new(),
+            dataplane: DataplaneConfig::default(),
+            eal: EalConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+/// Overrides given on the command line of `jitterguard run`.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub core_port: Option<String>,
+    pub access_port: Option<String>,
+    pub mode: Option<Mode>,
+    pub log_format: Option<LogFormat>,
+}
+
+/// A configuration problem, worded for the operator (one line).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Parses TOML text; unknown keys, wrong types and bad values are errors.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| {
+            // toml's message spans several lines; keep it on one.
+            let msg = e.message().trim().to_string();
+            let loc = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start.min(text.len())].lines().count().max(1);
+                    format!(" (line {line})")
+                })
+                .unwrap_or_default();
+            ConfigError(format!("invalid config{loc}: {msg}"))
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read config {}: {e}", path.display())))?;
+        Self::from_toml(&text).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
+    }
+
+    /// Applies command-line overrides: `--core-port`/`--access-port` replace
+    /// the first port pair (creating it when the file has none).
+    pub fn apply(&mut self, o: &Overrides) -> Result<(), ConfigError> {
+        if o.core_port.is_some() || o.access_port.is_some() {
+            if self.port_pairs.is_empty() {
+                let (Some(core), Some(access)) = (&o.core_port, &o.access_port) else {
+                    return Err(ConfigError(
+                        "without port pairs in a config, both --core-port and --access-port \
+                         are needed"
+                            .into(),
+                    ));
+                };
+                self.port_pairs.push(PortPair {
+                    core: core.clone(),
+                    access: access.clone(),
+                });
+            } else {
+                if let Some(c) = &o.core_port {
+                    self.port_pairs[0].core = c.clone();
+                }
+                if let Some(a) = &o.access_port {
+                    self.port_pairs[0].access = a.clone();
+                }
+            }
+        }
+        if let Some(m) = o.mode {
+            self.mode = m;
+        }
+        if let Some(f) = o.log_format {
+            self.log.format = f;
+        }
+        Ok(())
+    }
+
+    /// Worker CPUs after defaults: the CPU after the main lcore when none given.
+    pub fn worker_lcores(&self) -> Vec<u32> {
+        if self.dataplane.worker_lcores.is_empty() {
+            vec![self.dataplane.main_lcore + 1]
+        } else {
+            self.dataplane.worker_lcores.clone()
+        }
+    }
+
+    /// Checks everything that can be checked before touching DPDK.
+    /// `cpus` is the number of CPUs this process may run on.
+    pub fn validate(&self, cpus: usize) -> Result<(), ConfigError> {
+        let err = |m: String| Err(ConfigError(m));
+        if self.port_pairs.is_empty() {
+            return err(
+                "no port pairs: add a [[port_pairs]] table with `core` and `access` \
+                        devargs, or give --core-port and --access-port"
+                    .into(),
+            );
+        }
+        let mut names = Vec::new();
+        for (i, p) in self.port_pairs.iter().enumerate() {
+            for (side, devargs) in [("core", &p.core), ("access", &p.access)] {
+                let name = dataplane::port::device_name(devargs);
+                if name.is_empty() {
+                    return err(format!("port_pairs[{i}].{side}: empty devargs"));
+                }
+                if devargs.chars().any(char::is_whitespace) {
+                    return err(format!(
+                        "port_pairs[{i}].{side}: devargs '{devargs}' contain whitespace"
+                    ));
+                }
+                if !dataplane::port::is_pci_address(devargs) && !name.starts_with("net_") {
+                    return err(format!(
+                        "port_pairs[{i}].{side}: '{devargs}' is neither a PCI address \
+                         (0000:01:00.0) nor a net_* vdev (net_pcap0,rx_pcap=..., \
+                         net_af_packet0,iface=...)"
+                    ));
+                }
+                if names.contains(&name) {
+                    return err(format!(
+                        "port_pairs[{i}].{side}: device '{name}' is used twice"
+                    ));
+                }
+                names.push(name);
+            }
+        }
+        let d = &self.dataplane;
+        if !(1..=dataplane::mbuf::MAX_BURST).contains(&d.burst_size) {
+            return err(format!(
+                "dataplane.burst_size = {}: must be between 1 and {}",
+                d.burst_size,
+                dataplane::mbuf::MAX_BURST
+            ));
+        }
+        if d.rx_desc == 0 || d.tx_desc == 0 {
+            return err("dataplane.rx_desc and tx_desc must be at least 1".into());
+        }
+        let workers = self.worker_lcores();
+        let mut seen = vec![d.main_lcore];
+        for w in &workers {
+            if seen.contains(w) {
+                return err(format!(
+                    "dataplane.worker_lcores: CPU {w} is listed twice or is the main lcore"
+                ));
+            }
+            seen.push(*w);
+        }
+        if let Some(max) = seen.iter().max() {
+            if *max as usize >= cpus {
+                return err(format!(
+                    "too few lcores: the config needs CPU {max} (main {} + {} worker(s)) but \
+                     this machine has {cpus} CPU(s)",
+                    d.main_lcore,
+                    workers.len()
+                ));
+            }
+        }
+        let queues = workers.len() as u32;
+        let ports = 2 * self.port_pairs.len() as u32;
+        let needed = ports * queues * (d.rx_desc as u32 + d.tx_desc as u32)
+            + (workers.len() as u32 + 1) * (d.mempool_cache + d.burst_size as u32);
+        if d.mempool_size < needed {
+            return err(format!(
+                "dataplane.mempool_size = {}: at least {needed} mbufs are needed to fill every \
+                 RX/TX ring ({ports} ports x {queues} queue(s) x {} descriptors) plus caches",
+                d.mempool_size,
+                d.rx_desc as u32 + d.tx_desc as u32
+            ));
+        }
+        if d.mempool_cache > 512 {
+            return err(format!(
+                "dataplane.mempool_cache = {}: DPDK allows at most 512",
+                d.mempool_cache
+            ));
+        }
+        if self.eal.file_prefix.is_empty() || self.eal.file_prefix.contains('/') {
+            return err("eal.file_prefix must be a non-empty name without '/'".into());
+        }
+        if self.eal.no_huge_memory_mb < 64 {
+            return err(format!(
+                "eal.no_huge_memory_mb = {}: at least 64 MiB are needed",
+                self.eal.no_huge_memory_mb
+            ));
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
+            return err(format!("log.level = '{}': {e}", self.log.level));
+        }
+        if self.mode != Mode::Passthrough && !crate::MODES_AVAILABLE.contains(&self.mode) {
+            return err(format!(
+                "mode = '{}' is not available in this build (available: {})",
+                self.mode.as_str(),
+                crate::MODES_AVAILABLE
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        Ok(())
+    }
+
+    /// The resolved configuration as TOML (what `check-config` prints).
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests;
