@@ -39,10 +39,7 @@ pub struct LocalCounters {
 
 impl WorkerCounters {
     pub fn new(lcore: u32) -> Self {
-        WorkerCounters {
-            lcore,
-            ..Default::default()
-        }
+        WorkerCounters { lcore, ..Default::default() }
     }
 
     /// Publishes the worker's totals (single writer, relaxed stores).

@@ -27,19 +27,16 @@ impl Eal {
                 reason: "the EAL is already initialised in this process".into(),
             });
         }
-        let c_args: Vec<CString> = args
-            .iter()
-            .map(|a| CString::new(a.as_str()))
-            .collect::<Result<_, _>>()
-            .map_err(|_| DpdkError {
-                what: "EAL init".into(),
-                code: libc::EINVAL,
-                reason: "an EAL argument contains a NUL byte".into(),
-            })?;
-        let mut argv: Vec<*mut libc::c_char> = c_args
-            .iter()
-            .map(|a| a.as_ptr() as *mut libc::c_char)
-            .collect();
+        let c_args: Vec<CString> =
+            args.iter().map(|a| CString::new(a.as_str())).collect::<Result<_, _>>().map_err(
+                |_| DpdkError {
+                    what: "EAL init".into(),
+                    code: libc::EINVAL,
+                    reason: "an EAL argument contains a NUL byte".into(),
+                },
+            )?;
+        let mut argv: Vec<*mut libc::c_char> =
+            c_args.iter().map(|a| a.as_ptr() as *mut libc::c_char).collect();
         // SAFETY: argv points to NUL-terminated strings that outlive the call
         // (DPDK keeps pointers into argv only for the process lifetime and we
         // leak c_args below for that reason).
@@ -49,9 +46,7 @@ impl Eal {
             INITIALISED.store(false, Ordering::SeqCst);
             return Err(DpdkError::from_errno("EAL init"));
         }
-        Ok(Eal {
-            _not_send: std::marker::PhantomData,
-        })
+        Ok(Eal { _not_send: std::marker::PhantomData })
     }
 
     /// Lets `dpdk-dumpcap` / `dpdk-pdump` attach as secondary processes.
@@ -72,9 +67,7 @@ impl Eal {
     /// The DPDK version string, e.g. "DPDK 22.11.11".
     pub fn version() -> String {
         // SAFETY: rte_version returns a static NUL-terminated string.
-        unsafe { std::ffi::CStr::from_ptr(sys::jg_version()) }
-            .to_string_lossy()
-            .into_owned()
+        unsafe { std::ffi::CStr::from_ptr(sys::jg_version()) }.to_string_lossy().into_owned()
     }
 }
 

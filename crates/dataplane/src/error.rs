@@ -19,14 +19,9 @@ impl DpdkError {
         let code = code.abs();
         // SAFETY: rte_strerror returns a pointer to a static or thread-local
         // NUL-terminated string for any code.
-        let reason = unsafe { CStr::from_ptr(sys::rte_strerror(code)) }
-            .to_string_lossy()
-            .into_owned();
-        DpdkError {
-            what: what.into(),
-            code,
-            reason,
-        }
+        let reason =
+            unsafe { CStr::from_ptr(sys::rte_strerror(code)) }.to_string_lossy().into_owned();
+        DpdkError { what: what.into(), code, reason }
     }
 
     /// Builds an error from the calling thread's `rte_errno`.

@@ -87,10 +87,7 @@ impl<H: PacketHook> Worker<H> {
         cfg: ForwardConfig,
         shared: Arc<WorkerCounters>,
     ) -> Self {
-        let cfg = ForwardConfig {
-            burst: cfg.burst.clamp(1, MAX_BURST),
-            ..cfg
-        };
+        let cfg = ForwardConfig { burst: cfg.burst.clamp(1, MAX_BURST), ..cfg };
         Worker {
             queues,
             hook,

@@ -120,10 +120,7 @@ unsafe impl Send for MbufBurst {}
 
 impl Default for MbufBurst {
     fn default() -> Self {
-        MbufBurst {
-            ptrs: [std::ptr::null_mut(); MAX_BURST],
-            len: 0,
-        }
+        MbufBurst { ptrs: [std::ptr::null_mut(); MAX_BURST], len: 0 }
     }
 }
 
@@ -197,12 +194,7 @@ impl MbufBurst {
         // SAFETY: the slice [len, len+room) is free space in our array; the
         // PMD writes at most `room` valid mbuf pointers there.
         let n = unsafe {
-            sys::jg_eth_rx_burst(
-                port,
-                queue,
-                self.ptrs.as_mut_ptr().add(self.len),
-                room as u16,
-            )
+            sys::jg_eth_rx_burst(port, queue, self.ptrs.as_mut_ptr().add(self.len), room as u16)
         } as usize;
         self.len += n;
         n

@@ -84,8 +84,8 @@ impl Port {
             return Err(DpdkError {
                 what: format!("port '{name}'"),
                 code: libc::ENODEV,
-                reason: "no such DPDK port (check the devargs, the driver name and that \
-                         the device exists)"
+                reason: "no such DPDK port: the device does not exist or its driver refused \
+                         the devargs (the EAL messages above say which)"
                     .into(),
             });
         }
@@ -108,11 +108,7 @@ impl Port {
         let mut conf = sys::rte_eth_conf::default();
         let hf = info.flow_type_rss_offloads & rss::RSS_HF_IP_TCP_UDP;
         let rss = cfg.rx_queues > 1 && hf != 0;
-        let key_len = if info.hash_key_size > 0 {
-            info.hash_key_size as usize
-        } else {
-            40
-        };
+        let key_len = if info.hash_key_size > 0 { info.hash_key_size as usize } else { 40 };
         let mut key = rss::symmetric_key(key_len);
         if rss {
             conf.rxmode.mq_mode = sys::rte_eth_rx_mq_mode_RTE_ETH_MQ_RX_RSS;
@@ -159,21 +155,13 @@ impl Port {
             )?;
         }
         // SAFETY: id valid and fully configured.
-        check(unsafe { sys::rte_eth_dev_start(id) }, || {
-            format!("port '{name}': start")
-        })?;
+        check(unsafe { sys::rte_eth_dev_start(id) }, || format!("port '{name}': start"))?;
         if cfg.promiscuous {
             // SAFETY: id valid. A bump in the wire must see every frame;
             // some vdevs (pcap files, null) do not support it, which is fine.
             unsafe { sys::rte_eth_promiscuous_enable(id) };
         }
-        Ok(Port {
-            id,
-            name,
-            rx_queues: cfg.rx_queues,
-            tx_queues: cfg.tx_queues,
-            rss,
-        })
+        Ok(Port { id, name, rx_queues: cfg.rx_queues, tx_queues: cfg.tx_queues, rss })
     }
 
     pub fn id(&self) -> u16 {
@@ -245,9 +233,6 @@ mod tests {
         assert!(!is_pci_address("net_af_packet0,iface=veth1"));
         assert!(!is_pci_address("net_pcap0,rx_pcap=a.pcap"));
         assert_eq!(device_name("01:00.1"), "0000:01:00.1");
-        assert_eq!(
-            device_name("net_pcap0,rx_pcap=a.pcap,tx_pcap=b.pcap"),
-            "net_pcap0"
-        );
+        assert_eq!(device_name("net_pcap0,rx_pcap=a.pcap,tx_pcap=b.pcap"), "net_pcap0");
     }
 }

@@ -16,9 +16,7 @@ pub const RSS_HF_IP_TCP_UDP: u64 = (1 << 2) // RTE_ETH_RSS_IPV4
 
 /// Builds the symmetric key of `len` bytes (40 for most NICs, 52 for some).
 pub fn symmetric_key(len: usize) -> Vec<u8> {
-    (0..len)
-        .map(|i| if i % 2 == 0 { 0x6d } else { 0x5a })
-        .collect()
+    (0..len).map(|i| if i % 2 == 0 { 0x6d } else { 0x5a }).collect()
 }
 
 /// Software Toeplitz hash, used to check the key's symmetry in tests and by
@@ -61,10 +59,7 @@ mod tests {
             ([198, 18, 0, 1], [198, 18, 0, 2], 40000u16, 5201u16),
             ([198, 19, 7, 9], [198, 18, 200, 3], 1, 65535),
         ] {
-            assert_eq!(
-                toeplitz(&key, &tuple(a, b, p, q)),
-                toeplitz(&key, &tuple(b, a, q, p))
-            );
+            assert_eq!(toeplitz(&key, &tuple(a, b, p, q)), toeplitz(&key, &tuple(b, a, q, p)));
         }
     }
 

@@ -78,6 +78,9 @@ pub struct DataplaneConfig {
     pub tx_desc: u16,
     /// Extra tx_burst attempts before frames are dropped and counted.
     pub tx_retries: u32,
+    /// Stop by itself once no frame has arrived for this many milliseconds
+    /// (after the first one); 0 = run until SIGINT/SIGTERM. For pcap replays.
+    pub idle_exit_ms: u64,
 }
 
 impl Default for DataplaneConfig {
@@ -91,6 +94,7 @@ impl Default for DataplaneConfig {
             rx_desc: 1024,
             tx_desc: 1024,
             tx_retries: 8,
+            idle_exit_ms: 0,
         }
     }
 }
@@ -131,11 +135,7 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig {
-            level: "info".into(),
-            format: LogFormat::Human,
-            stats_interval_s: 10,
-        }
+        LogConfig { level: "info".into(), format: LogFormat::Human, stats_interval_s: 10 }
     }
 }
 
@@ -169,6 +169,7 @@ pub struct Overrides {
     pub access_port: Option<String>,
     pub mode: Option<Mode>,
     pub log_format: Option<LogFormat>,
+    pub idle_exit_ms: Option<u64>,
 }
 
 /// A configuration problem, worded for the operator (one line).
@@ -211,10 +212,7 @@ impl Config {
                             .into(),
                     ));
                 };
-                self.port_pairs.push(PortPair {
-                    core: core.clone(),
-                    access: access.clone(),
-                });
+                self.port_pairs.push(PortPair { core: core.clone(), access: access.clone() });
             } else {
                 if let Some(c) = &o.core_port {
                     self.port_pairs[0].core = c.clone();
@@ -226,6 +224,9 @@ impl Config {
         }
         if let Some(m) = o.mode {
             self.mode = m;
+        }
+        if let Some(ms) = o.idle_exit_ms {
+            self.dataplane.idle_exit_ms = ms;
         }
         if let Some(f) = o.log_format {
             self.log.format = f;
@@ -247,11 +248,9 @@ impl Config {
     pub fn validate(&self, cpus: usize) -> Result<(), ConfigError> {
         let err = |m: String| Err(ConfigError(m));
         if self.port_pairs.is_empty() {
-            return err(
-                "no port pairs: add a [[port_pairs]] table with `core` and `access` \
+            return err("no port pairs: add a [[port_pairs]] table with `core` and `access` \
                         devargs, or give --core-port and --access-port"
-                    .into(),
-            );
+                .into());
         }
         let mut names = Vec::new();
         for (i, p) in self.port_pairs.iter().enumerate() {
@@ -273,9 +272,7 @@ impl Config {
                     ));
                 }
                 if names.contains(&name) {
-                    return err(format!(
-                        "port_pairs[{i}].{side}: device '{name}' is used twice"
-                    ));
+                    return err(format!("port_pairs[{i}].{side}: device '{name}' is used twice"));
                 }
                 names.push(name);
             }
@@ -345,11 +342,7 @@ impl Config {
             return err(format!(
                 "mode = '{}' is not available in this build (available: {})",
                 self.mode.as_str(),
-                crate::MODES_AVAILABLE
-                    .iter()
-                    .map(|m| m.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::MODES_AVAILABLE.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
             ));
         }
         Ok(())

@@ -18,11 +18,7 @@ pub fn free_hugepages() -> u64 {
 }
 
 fn has_opt(args: &[String], names: &[&str]) -> bool {
-    args.iter().any(|a| {
-        names
-            .iter()
-            .any(|n| a == n || a.starts_with(&format!("{n}=")))
-    })
+    args.iter().any(|a| names.iter().any(|n| a == n || a.starts_with(&format!("{n}="))))
 }
 
 /// The full argv for `rte_eal_init` (argv[0] included).
@@ -94,10 +90,7 @@ mod tests {
 
     fn cfg(core: &str, access: &str) -> Config {
         Config {
-            port_pairs: vec![PortPair {
-                core: core.into(),
-                access: access.into(),
-            }],
+            port_pairs: vec![PortPair { core: core.into(), access: access.into() }],
             ..Default::default()
         }
     }
@@ -135,9 +128,8 @@ mod tests {
 
     #[test]
     fn operator_options_are_not_duplicated() {
-        let extra: Vec<String> = ["--no-huge", "--no-pci", "-l", "0-1", "-m", "256"]
-            .map(String::from)
-            .to_vec();
+        let extra: Vec<String> =
+            ["--no-huge", "--no-pci", "-l", "0-1", "-m", "256"].map(String::from).to_vec();
         let a = build(&cfg("net_null0", "net_null1"), &extra, 0).unwrap();
         assert_eq!(a.iter().filter(|x| *x == "--no-huge").count(), 1);
         assert_eq!(a.iter().filter(|x| *x == "-l").count(), 1);

@@ -49,6 +49,9 @@ enum Command {
         /// Log format; overrides the config.
         #[arg(long, value_enum)]
         log_format: Option<LogFormat>,
+        /// Stop once no frame arrived for MS milliseconds (pcap replays).
+        #[arg(long, value_name = "MS")]
+        idle_exit_ms: Option<u64>,
         /// Extra EAL arguments, after `--`.
         #[arg(last = true, value_name = "EAL ARGS")]
         eal_args: Vec<String>,
@@ -65,17 +68,13 @@ enum Command {
 }
 
 fn cpus() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
 fn init_logging(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log.level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match cfg.log.format {
         LogFormat::Human => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -109,6 +108,7 @@ fn main() -> ExitCode {
             access_port,
             mode,
             log_format,
+            idle_exit_ms,
             eal_args,
         } => {
             let mut cfg = match &config {
@@ -118,12 +118,7 @@ fn main() -> ExitCode {
                 },
                 None => Config::default(),
             };
-            let o = Overrides {
-                core_port,
-                access_port,
-                mode,
-                log_format,
-            };
+            let o = Overrides { core_port, access_port, mode, log_format, idle_exit_ms };
             if let Err(e) = cfg.apply(&o).and_then(|_| cfg.validate(cpus())) {
                 return fail(2, e);
             }

@@ -10,9 +10,7 @@ use dataplane::WorkerCounters;
 use crate::run::PairPorts;
 
 fn ports(pairs: &[PairPorts]) -> impl Iterator<Item = (&'static str, &dataplane::Port)> {
-    pairs
-        .iter()
-        .flat_map(|p| [("core", &p.core), ("access", &p.access)])
+    pairs.iter().flat_map(|p| [("core", &p.core), ("access", &p.access)])
 }
 
 pub fn log_periodic(pairs: &[PairPorts], counters: &[Arc<WorkerCounters>], up: Duration, _hz: u64) {
@@ -69,11 +67,7 @@ pub fn print_final(pairs: &[PairPorts], counters: &[Arc<WorkerCounters>], up: Du
         let pkts = l.rx_from_core + l.rx_from_access;
         rx += pkts;
         tx += l.tx;
-        let cpp = if pkts > 0 {
-            l.busy_cycles as f64 / pkts as f64
-        } else {
-            0.0
-        };
+        let cpp = if pkts > 0 { l.busy_cycles as f64 / pkts as f64 } else { 0.0 };
         println!(
             "final lcore={} rx_from_core={} rx_from_access={} tx={} tx_dropped={} \
              hook_dropped={} bursts={} cycles_per_packet={:.1} tsc_hz={}",

@@ -75,10 +75,7 @@ pub fn run(cfg: &Config, extra_eal: &[String]) -> Result<(), RunError> {
     }
     stop::install_handlers();
 
-    let fwd = ForwardConfig {
-        burst: d.burst_size,
-        tx_retries: d.tx_retries,
-    };
+    let fwd = ForwardConfig { burst: d.burst_size, tx_retries: d.tx_retries };
     let mut counters = Vec::new();
     for (i, &lc) in workers.iter().enumerate() {
         let queues: Vec<PortPairQueues> = pairs
@@ -93,10 +90,7 @@ pub fn run(cfg: &Config, extra_eal: &[String]) -> Result<(), RunError> {
         counters.push(shared.clone());
         let launched = match cfg.mode {
             Mode::Passthrough => launch(lc, Worker::new(queues, Passthrough, fwd, shared)),
-            other => Err(format!(
-                "mode '{}' is not available in this build",
-                other.as_str()
-            )),
+            other => Err(format!("mode '{}' is not available in this build", other.as_str())),
         };
         if let Err(e) = launched {
             stop::request_stop();
@@ -133,8 +127,21 @@ fn manage(
 ) {
     let interval = Duration::from_secs(cfg.log.stats_interval_s);
     let mut next_log = Instant::now() + interval;
+    let idle_exit = Duration::from_millis(cfg.dataplane.idle_exit_ms);
+    let (mut last_rx, mut last_change) = (0u64, Instant::now());
     while !stop::stop_requested() {
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(20));
+        if !idle_exit.is_zero() {
+            let rx: u64 =
+                counters.iter().map(|c| c.read()).map(|l| l.rx_from_core + l.rx_from_access).sum();
+            if rx != last_rx {
+                (last_rx, last_change) = (rx, Instant::now());
+            } else if rx > 0 && last_change.elapsed() >= idle_exit {
+                tracing::info!(idle_ms = cfg.dataplane.idle_exit_ms, "input idle; stopping");
+                stop::request_stop();
+                break;
+            }
+        }
         if stop::take_reload() {
             tracing::warn!("SIGHUP: nothing in this build can be reloaded live; ignored");
         }

@@ -33,10 +33,7 @@ fn unknown_keys_are_refused_with_their_name() {
     let e = error_of(&format!("{PAIR}\n[dataplane]\nburst = 32\n"));
     assert!(e.contains("unknown field `burst`"), "{e}");
     let e = error_of(&format!("colour = \"red\"\n{PAIR}"));
-    assert!(
-        e.contains("unknown field `colour`") && e.contains("line 1"),
-        "{e}"
-    );
+    assert!(e.contains("unknown field `colour`") && e.contains("line 1"), "{e}");
 }
 
 #[test]
@@ -66,10 +63,7 @@ fn bad_values_get_precise_errors() {
     let e = error_of(&format!("{PAIR}\n[log]\nlevel = \"[[[\"\n"));
     assert!(e.starts_with("log.level"), "{e}");
     let e = error_of("[[port_pairs]]\ncore = \"eth0\"\naccess = \"net_null1\"\n");
-    assert!(
-        e.contains("port_pairs[0].core") && e.contains("neither a PCI address"),
-        "{e}"
-    );
+    assert!(e.contains("port_pairs[0].core") && e.contains("neither a PCI address"), "{e}");
     let e = error_of("[[port_pairs]]\ncore = \"net_null0\"\naccess = \"net_null0,size=64\"\n");
     assert!(e.contains("used twice"), "{e}");
 }
@@ -79,10 +73,7 @@ fn too_few_lcores_is_refused() {
     let mut c = valid();
     c.dataplane.worker_lcores = vec![1, 2];
     let e = c.validate(2).unwrap_err().0;
-    assert!(
-        e.starts_with("too few lcores") && e.contains("CPU 2"),
-        "{e}"
-    );
+    assert!(e.starts_with("too few lcores") && e.contains("CPU 2"), "{e}");
     c.dataplane.worker_lcores = vec![0];
     let e = c.validate(8).unwrap_err().0;
     assert!(e.contains("main lcore"), "{e}");
@@ -102,10 +93,7 @@ fn command_line_overrides_replace_the_first_pair_and_mode() {
 
     let mut empty = Config::default();
     let e = empty
-        .apply(&Overrides {
-            core_port: Some("net_null0".into()),
-            ..Default::default()
-        })
+        .apply(&Overrides { core_port: Some("net_null0".into()), ..Default::default() })
         .unwrap_err();
     assert!(e.0.contains("--access-port"), "{}", e.0);
     empty
@@ -133,8 +121,7 @@ fn shipped_example_configs_are_valid() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
             let c = Config::load(&path).unwrap_or_else(|e| panic!("{}", e.0));
-            c.validate(2)
-                .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.0));
+            c.validate(2).unwrap_or_else(|e| panic!("{}: {}", path.display(), e.0));
             n += 1;
         }
     }

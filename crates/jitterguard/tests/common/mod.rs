@@ -1,0 +1,92 @@
+//! Helpers shared by the integration tests: run the real binary, read pcaps,
+//! parse the `final ...` counter lines.
+#![allow(dead_code)]
+
+pub mod netns;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_jitterguard")
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// A scratch directory unique to this test process and name.
+pub fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("jg-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// EAL arguments that let tests run side by side: own file prefix, no
+/// hugepages, no PCI scan.
+pub fn eal_isolation(name: &str) -> Vec<String> {
+    vec![
+        format!("--file-prefix=jgtest-{}-{name}", std::process::id()),
+        "--log-level=lib.eal:error".into(),
+    ]
+}
+
+/// Runs `jitterguard` with `args`, killing it if it outlives `limit`.
+pub fn run_with_limit(args: &[String], limit: Duration) -> Output {
+    let child = Command::new(bin())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("jitterguard starts");
+    let pid = child.id();
+    let start = Instant::now();
+    let waiter = std::thread::spawn(move || child.wait_with_output().unwrap());
+    while !waiter.is_finished() {
+        if start.elapsed() > limit {
+            // SAFETY-free: plain kill(2) of our own child by PID.
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    waiter.join().unwrap()
+}
+
+/// Frames of a pcap file, in order.
+pub fn read_frames(path: &Path) -> Vec<Vec<u8>> {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader = pcap_file::pcap::PcapReader::new(file).unwrap();
+    let mut out = Vec::new();
+    while let Some(pkt) = reader.next_packet() {
+        out.push(pkt.unwrap().data.into_owned());
+    }
+    out
+}
+
+/// The `final ...` lines of stdout as maps of key=value, keyed by their
+/// first field (`port=core`, `lcore=1`, `total`, `elapsed_s=...`).
+pub fn final_counters(stdout: &str) -> HashMap<String, HashMap<String, String>> {
+    let mut out = HashMap::new();
+    for line in stdout.lines().filter_map(|l| l.strip_prefix("final ")) {
+        let mut words = line.split_whitespace();
+        let head = words.next().unwrap_or_default().to_string();
+        let kv = words
+            .filter_map(|w| w.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        out.insert(head, kv);
+    }
+    out
+}
+
+pub fn counter(map: &HashMap<String, HashMap<String, String>>, head: &str, key: &str) -> u64 {
+    map.get(head)
+        .and_then(|m| m.get(key))
+        .unwrap_or_else(|| panic!("no {key} in final {head}: {map:?}"))
+        .parse()
+        .unwrap()
+}
