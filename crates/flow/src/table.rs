@@ -1,0 +1,657 @@
+//! Per-core flow table: fixed capacity, everything allocated up front.
+//!
+//! Layout: an open-addressing index of `u64` words (`hash << 32 | slot + 1`,
+//! 0 = empty) with linear probing, sized to the next power of two of twice
+//! the capacity so the load factor never exceeds 1/2, plus a slab of entries
+//! addressed by slot number and a stack of free slots.
+//!
+//! Why this shape: the index is compact (8 bytes per bucket, 8 buckets per
+//! cache line), so a probe sequence almost always stays in one line and the
+//! full 32-bit hash stored next to the slot number filters out non-matching
+//! buckets without touching their entries; a lookup therefore costs about
+//! one index line plus the one entry it returns. Linear probing with
+//! backward-shift deletion needs no tombstones, so a table churned by
+//! millions of short flows (SYN floods) does not degrade over time. Entries
+//! never move, so a [`FlowId`] (slot plus generation) stays valid for the
+//! flow's lifetime and is a cheap timer payload.
+//!
+//! Aging: every entry owns exactly one timer in the table's wheel, armed at
+//! creation for `last_seen + timeout(state)`. Packets only refresh
+//! `last_seen` and the state; when the timer fires the entry is re-checked
+//! and either expired or re-armed for its current deadline (lazy re-check),
+//! so the per-packet path does not touch the wheel. The one exception is a
+//! state change to a shorter timeout (FIN/RST on an established flow),
+//! which moves the pending timer earlier.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+use crate::key::{FlowKey, Side};
+use crate::state::{FlowState, Timeouts};
+use crate::timer_wheel::{TimerId, TimerWheel};
+
+/// Fired timers are processed in batches of this many (a preallocated
+/// buffer, because the wheel cannot be re-armed from inside its callback).
+const EXPIRY_BATCH: usize = 256;
+
+/// Table sizing and aging configuration. Every field is optional when
+/// deserialised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FlowTableConfig {
+    /// Maximum number of concurrent flows on this core. Default 1 Mi.
+    pub capacity: usize,
+    /// Aging wheel tick in milliseconds: expiry happens up to one tick late.
+    /// Default 100 ms.
+    pub aging_tick_ms: u32,
+    /// Idle timeouts per state.
+    pub timeouts: Timeouts,
+}
+
+impl Default for FlowTableConfig {
+    fn default() -> Self {
+        FlowTableConfig { capacity: 1 << 20, aging_tick_ms: 100, timeouts: Timeouts::default() }
+    }
+}
+
+/// Handle to a flow entry: slot number and the slot's generation at
+/// insertion, so a handle kept after the flow was recycled is recognised as
+/// stale instead of aliasing the new occupant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowId {
+    slot: u32,
+    generation: u32,
+}
+
+impl FlowId {
+    /// Packs the handle into one word (for timer payloads, ring messages).
+    pub fn to_u64(self) -> u64 {
+        u64::from(self.generation) << 32 | u64::from(self.slot)
+    }
+
+    /// Inverse of [`to_u64`](Self::to_u64).
+    pub fn from_u64(v: u64) -> FlowId {
+        FlowId { slot: v as u32, generation: (v >> 32) as u32 }
+    }
+
+    /// Slot number in the table (stable for the flow's lifetime).
+    pub fn slot(self) -> u32 {
+        self.slot
+    }
+}
+
+/// The table is at capacity; the packet's flow was not created. The caller
+/// forwards the packet untouched (fail-open) and counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableFull;
+
+impl fmt::Display for TableFull {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("flow table full")
+    }
+}
+
+impl std::error::Error for TableFull {}
+
+/// What the flow table needs to know about one packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PacketInfo {
+    /// Which endpoint of the key sent it (from [`FlowKey::from_packet`]).
+    pub side: Side,
+    /// Whether it arrived on the core (sender S) port. Used once, when the
+    /// packet creates the flow, to record which endpoint is the core side.
+    pub from_core: bool,
+    /// Length counted into the byte counters (the glue decides which length:
+    /// frame or inner IP).
+    pub len: u32,
+    /// TCP flags byte for TCP packets, `None` otherwise.
+    pub tcp_flags: Option<u8>,
+    /// GTP-U TEID this packet carried, recorded for its direction.
+    pub teid: Option<u32>,
+}
+
+/// Packet and byte counters of one direction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DirCounters {
+    /// Packets sent by this endpoint.
+    pub packets: u64,
+    /// Bytes sent by this endpoint.
+    pub bytes: u64,
+}
+
+/// One tracked flow. The bookkeeping fields are read-only to users; `value`
+/// is the user's per-flow state (the shield's).
+#[derive(Debug, Clone)]
+pub struct Entry<V> {
+    key: FlowKey,
+    hash: u32,
+    state: FlowState,
+    core_side: Side,
+    opener: Side,
+    created_ns: u64,
+    last_seen_ns: u64,
+    counters: [DirCounters; 2],
+    teid: [Option<u32>; 2],
+    timer: TimerId,
+    /// User state attached to the flow.
+    pub value: V,
+}
+
+impl<V> Entry<V> {
+    /// The flow's canonical key.
+    pub fn key(&self) -> &FlowKey {
+        &self.key
+    }
+    /// The symmetric hash the flow was inserted with.
+    pub fn hash(&self) -> u32 {
+        self.hash
+    }
+    /// Current lifecycle state.
+    pub fn state(&self) -> FlowState {
+        self.state
+    }
+    /// The endpoint on the core (sender) port.
+    pub fn core_side(&self) -> Side {
+        self.core_side
+    }
+    /// The endpoint that sent the flow's first packet.
+    pub fn opener(&self) -> Side {
+        self.opener
+    }
+    /// Time of the first packet.
+    pub fn created_ns(&self) -> u64 {
+        self.created_ns
+    }
+    /// Time of the latest packet.
+    pub fn last_seen_ns(&self) -> u64 {
+        self.last_seen_ns
+    }
+    /// Counters of what `side` sent.
+    pub fn counters(&self, side: Side) -> DirCounters {
+        self.counters[side.index()]
+    }
+    /// Latest GTP-U TEID seen on packets sent by `side`.
+    pub fn teid(&self, side: Side) -> Option<u32> {
+        self.teid[side.index()]
+    }
+    /// Total bytes both ways.
+    pub fn total_bytes(&self) -> u64 {
+        self.counters[0].bytes.saturating_add(self.counters[1].bytes)
+    }
+}
+
+/// Monotonic table counters plus the current population.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableStats {
+    /// Flows currently in the table.
+    pub active: u64,
+    /// Flows ever created.
+    pub created: u64,
+    /// Flows removed by idle expiry.
+    pub expired: u64,
+    /// Flows removed explicitly by [`FlowTable::remove`].
+    pub removed: u64,
+    /// Insertions refused because the table was full.
+    pub table_full: u64,
+    /// Active flows per state, indexed by [`FlowState::index`].
+    pub by_state: [u64; 5],
+}
+
+struct Slot<V> {
+    generation: u32,
+    entry: Option<Entry<V>>,
+}
+
+/// Fixed-capacity flow table owned by one lcore. See the module docs.
+pub struct FlowTable<V> {
+    index: Box<[u64]>,
+    mask: usize,
+    slots: Box<[Slot<V>]>,
+    free: Vec<u32>,
+    wheel: TimerWheel,
+    timeouts: Timeouts,
+    expiry_buf: Vec<u64>,
+    stats: TableStats,
+}
+
+const EMPTY: u64 = 0;
+
+#[inline]
+fn bucket(hash: u32, slot: u32) -> u64 {
+    u64::from(hash) << 32 | (u64::from(slot) + 1)
+}
+
+#[inline]
+fn bucket_hash(b: u64) -> u32 {
+    (b >> 32) as u32
+}
+
+#[inline]
+fn bucket_slot(b: u64) -> usize {
+    (b as u32).wrapping_sub(1) as usize
+}
+
+impl<V> FlowTable<V> {
+    /// Builds a table and its aging wheel, allocating and touching all
+    /// memory now so the resident size stays flat afterwards. Capacity is
+    /// capped at 2^31 flows; 0 gives a table that refuses every flow.
+    pub fn new(config: &FlowTableConfig, now_ns: u64) -> FlowTable<V> {
+        let capacity = config.capacity.min(1 << 31);
+        let index_len = (capacity.max(1) * 2).next_power_of_two();
+        let slots: Box<[Slot<V>]> =
+            (0..capacity).map(|_| Slot { generation: 0, entry: None }).collect();
+        // Reversed so slot 0 is handed out first (nicer dumps, same cost).
+        let free: Vec<u32> = (0..capacity as u32).rev().collect();
+        let tick_ns = u64::from(config.aging_tick_ms.max(1)) * 1_000_000;
+        FlowTable {
+            index: vec![EMPTY; index_len].into_boxed_slice(),
+            mask: index_len - 1,
+            slots,
+            free,
+            wheel: TimerWheel::new(capacity, tick_ns, now_ns),
+            timeouts: config.timeouts,
+            expiry_buf: Vec::with_capacity(EXPIRY_BATCH),
+            stats: TableStats::default(),
+        }
+    }
+
+    /// Flows currently tracked.
+    pub fn len(&self) -> usize {
+        self.stats.active as usize
+    }
+
+    /// Whether no flow is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.stats.active == 0
+    }
+
+    /// Maximum number of flows.
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Counters and population.
+    pub fn stats(&self) -> TableStats {
+        self.stats
+    }
+
+    /// Current idle timeouts.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
+    /// Replaces the idle timeouts (config reload). Flows keep their pending
+    /// timers: a longer timeout applies when the current timer fires (the
+    /// lazy re-check re-arms it), a shorter one only from then on, so a
+    /// shortened timeout can take up to the old timeout to bite.
+    pub fn set_timeouts(&mut self, timeouts: Timeouts) {
+        self.timeouts = timeouts;
+    }
+
+    /// Finds the flow with `key`; `hash` must be `key.symmetric_hash()`
+    /// (passed in because the caller has usually computed it already).
+    #[inline]
+    pub fn lookup(&self, key: &FlowKey, hash: u32) -> Option<FlowId> {
+        self.find(key, hash).map(|(_, slot)| FlowId {
+            slot: slot as u32,
+            generation: self.slots.get(slot).map_or(0, |s| s.generation),
+        })
+    }
+
+    /// Finds the flow or creates it from this packet (state, core side and
+    /// opener are taken from `pkt`; the packet itself is not counted, call
+    /// [`on_packet`](Self::on_packet) or use [`track`](Self::track)).
+    /// Returns the flow and whether it was created.
+    pub fn lookup_or_insert(
+        &mut self,
+        key: &FlowKey,
+        hash: u32,
+        pkt: &PacketInfo,
+        now_ns: u64,
+        init: impl FnOnce() -> V,
+    ) -> Result<(FlowId, bool), TableFull> {
+        if let Some(id) = self.lookup(key, hash) {
+            return Ok((id, false));
+        }
+        self.insert_new(key, hash, pkt, now_ns, init).map(|id| (id, true))
+    }
+
+    /// Counts a packet on its flow: direction counters, TEID, last-seen time
+    /// and state transition. Returns the new state, `None` for a stale id.
+    #[inline]
+    pub fn on_packet(&mut self, id: FlowId, pkt: &PacketInfo, now_ns: u64) -> Option<FlowState> {
+        let slot = self.slots.get_mut(id.slot as usize)?;
+        if slot.generation != id.generation {
+            return None;
+        }
+        let e = slot.entry.as_mut()?;
+        let dir = &mut e.counters[pkt.side.index()];
+        dir.packets = dir.packets.wrapping_add(1);
+        dir.bytes = dir.bytes.wrapping_add(u64::from(pkt.len));
+        if pkt.teid.is_some() {
+            e.teid[pkt.side.index()] = pkt.teid;
+        }
+        e.last_seen_ns = e.last_seen_ns.max(now_ns);
+        let answered = pkt.side != e.opener || e.counters[e.opener.opposite().index()].packets > 0;
+        let old = e.state;
+        let new = old.next(pkt.tcp_flags, answered);
+        if new != old {
+            e.state = new;
+            // Lazy re-checking handles a longer timeout; a shorter one (FIN
+            // after established) must pull the pending timer in, or closed
+            // flows would linger for the established timeout. Happens at
+            // most twice per flow.
+            let (old_t, new_t) = (self.timeouts.for_state_ns(old), self.timeouts.for_state_ns(new));
+            if new_t < old_t {
+                let deadline = e.last_seen_ns.saturating_add(new_t);
+                self.wheel.reschedule(e.timer, deadline);
+            }
+            let by_state = &mut self.stats.by_state;
+            if let Some(c) = by_state.get_mut(old.index()) {
+                *c = c.saturating_sub(1);
+            }
+            if let Some(c) = by_state.get_mut(new.index()) {
+                *c += 1;
+            }
+        }
+        Some(new)
+    }
+
+    /// The per-packet entry point: lookup-or-insert then count the packet.
+    #[inline]
+    pub fn track(
+        &mut self,
+        key: &FlowKey,
+        hash: u32,
+        pkt: &PacketInfo,
+        now_ns: u64,
+        init: impl FnOnce() -> V,
+    ) -> Result<(FlowId, bool), TableFull> {
+        let r = self.lookup_or_insert(key, hash, pkt, now_ns, init)?;
+        self.on_packet(r.0, pkt, now_ns);
+        Ok(r)
+    }
+
+    /// Touches the index bucket `hash` maps to, so that a later lookup of
+    /// that hash finds it in cache. Issue this for every packet of a burst
+    /// before looking any of them up: the loads are independent, so the CPU
+    /// overlaps their cache misses. (A plain load rather than a prefetch
+    /// instruction, which would need `unsafe`.)
+    #[inline]
+    pub fn prefetch_index(&self, hash: u32) {
+        let pos = hash as usize & self.mask;
+        if let Some(b) = self.index.get(pos) {
+            std::hint::black_box(*b);
+        }
+    }
+
+    /// Second prefetch stage: reads the (by now cached) index and touches
+    /// the entry of the first bucket whose stored hash matches.
+    #[inline]
+    pub fn prefetch_entry(&self, hash: u32) {
+        let mut pos = hash as usize & self.mask;
+        for _ in 0..8 {
+            let Some(&b) = self.index.get(pos) else {
+                return;
+            };
+            if b == EMPTY {
+                return;
+            }
+            if bucket_hash(b) == hash {
+                if let Some(slot) = self.slots.get(bucket_slot(b)) {
+                    std::hint::black_box(slot.generation);
+                }
+                return;
+            }
+            pos = (pos + 1) & self.mask;
+        }
+    }
+
+    /// The entry behind `id`, `None` if the flow is gone.
+    #[inline]
+    pub fn get(&self, id: FlowId) -> Option<&Entry<V>> {
+        let slot = self.slots.get(id.slot as usize)?;
+        if slot.generation != id.generation {
+            return None;
+        }
+        slot.entry.as_ref()
+    }
+
+    /// Mutable access to the entry behind `id` (its `value`).
+    #[inline]
+    pub fn get_mut(&mut self, id: FlowId) -> Option<&mut Entry<V>> {
+        let slot = self.slots.get_mut(id.slot as usize)?;
+        if slot.generation != id.generation {
+            return None;
+        }
+        slot.entry.as_mut()
+    }
+
+    /// Removes a flow now, cancelling its timer. Returns the entry, `None`
+    /// for a stale id.
+    pub fn remove(&mut self, id: FlowId) -> Option<Entry<V>> {
+        let e = self.take(id)?;
+        self.wheel.cancel(e.timer);
+        self.stats.removed += 1;
+        Some(e)
+    }
+
+    /// Expires idle flows as of `now_ns`, handing each removed entry to
+    /// `on_expired` (to release what its value holds). Processes at most
+    /// `max_expired` fired timers per call so that an expiry storm (a SYN
+    /// flood timing out) is spread over loop iterations; returns true when
+    /// aging has caught up. Call it from the lcore loop, e.g. once per
+    /// iteration with a budget of a few hundred.
+    pub fn expire(
+        &mut self,
+        now_ns: u64,
+        max_expired: usize,
+        mut on_expired: impl FnMut(FlowId, Entry<V>),
+    ) -> bool {
+        let mut budget = max_expired;
+        loop {
+            let mut buf = std::mem::take(&mut self.expiry_buf);
+            buf.clear();
+            let batch = budget.min(buf.capacity()).min(EXPIRY_BATCH);
+            let caught_up = self.wheel.advance_bounded(now_ns, batch, |payload| buf.push(payload));
+            budget -= buf.len();
+            for &payload in &buf {
+                self.recheck(FlowId::from_u64(payload), now_ns, &mut on_expired);
+            }
+            self.expiry_buf = buf;
+            if caught_up {
+                return true;
+            }
+            if budget == 0 {
+                return false;
+            }
+        }
+    }
+
+    /// Every live flow, in slot order. Scans the whole slab: for dumps and
+    /// tests, not for the packet path.
+    pub fn iter(&self) -> impl Iterator<Item = (FlowId, &Entry<V>)> {
+        self.slots.iter().enumerate().filter_map(|(i, s)| {
+            s.entry.as_ref().map(|e| (FlowId { slot: i as u32, generation: s.generation }, e))
+        })
+    }
+
+    /// Entry at slot `slot` if occupied, with its id (for incremental scans).
+    pub fn entry_at(&self, slot: usize) -> Option<(FlowId, &Entry<V>)> {
+        let s = self.slots.get(slot)?;
+        s.entry.as_ref().map(|e| (FlowId { slot: slot as u32, generation: s.generation }, e))
+    }
+
+    fn recheck(&mut self, id: FlowId, now_ns: u64, on_expired: &mut impl FnMut(FlowId, Entry<V>)) {
+        let timeouts = self.timeouts;
+        let Some(e) = self.get(id) else {
+            return;
+        };
+        let deadline = e.last_seen_ns.saturating_add(timeouts.for_state_ns(e.state));
+        if deadline > now_ns {
+            // Seen since the timer was armed: re-arm for the real deadline.
+            // The node just fired, so the pool has room; if it somehow has
+            // not, expiring now is the fail-safe choice.
+            if let Ok(timer) = self.wheel.insert(deadline, id.to_u64()) {
+                if let Some(e) = self.get_mut(id) {
+                    e.timer = timer;
+                }
+                return;
+            }
+        }
+        if let Some(e) = self.take(id) {
+            self.stats.expired += 1;
+            on_expired(id, e);
+        }
+    }
+
+    fn insert_new(
+        &mut self,
+        key: &FlowKey,
+        hash: u32,
+        pkt: &PacketInfo,
+        now_ns: u64,
+        init: impl FnOnce() -> V,
+    ) -> Result<FlowId, TableFull> {
+        let Some(&slot_no) = self.free.last() else {
+            self.stats.table_full += 1;
+            return Err(TableFull);
+        };
+        let state = FlowState::initial(key.proto(), pkt.tcp_flags);
+        let deadline = now_ns.saturating_add(self.timeouts.for_state_ns(state));
+        let Some(slot) = self.slots.get_mut(slot_no as usize) else {
+            self.stats.table_full += 1;
+            return Err(TableFull);
+        };
+        let id = FlowId { slot: slot_no, generation: slot.generation };
+        let Ok(timer) = self.wheel.insert(deadline, id.to_u64()) else {
+            self.stats.table_full += 1;
+            return Err(TableFull);
+        };
+        self.free.pop();
+        slot.entry = Some(Entry {
+            key: *key,
+            hash,
+            state,
+            core_side: if pkt.from_core { pkt.side } else { pkt.side.opposite() },
+            opener: pkt.side,
+            created_ns: now_ns,
+            last_seen_ns: now_ns,
+            counters: [DirCounters::default(); 2],
+            teid: [None; 2],
+            timer,
+            value: init(),
+        });
+        let mut pos = hash as usize & self.mask;
+        for _ in 0..self.index.len() {
+            match self.index.get_mut(pos) {
+                Some(b) if *b == EMPTY => {
+                    *b = bucket(hash, slot_no);
+                    break;
+                }
+                _ => pos = (pos + 1) & self.mask,
+            }
+        }
+        self.stats.active += 1;
+        self.stats.created += 1;
+        if let Some(c) = self.stats.by_state.get_mut(state.index()) {
+            *c += 1;
+        }
+        Ok(id)
+    }
+
+    /// Unlinks a flow from the index and frees its slot (timer untouched).
+    fn take(&mut self, id: FlowId) -> Option<Entry<V>> {
+        let slot = self.slots.get(id.slot as usize)?;
+        if slot.generation != id.generation {
+            return None;
+        }
+        let e = slot.entry.as_ref()?;
+        let (pos, _) = self.find(&e.key, e.hash)?;
+        self.delete_bucket(pos);
+        let slot = self.slots.get_mut(id.slot as usize)?;
+        let e = slot.entry.take()?;
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(id.slot);
+        self.stats.active -= 1;
+        if let Some(c) = self.stats.by_state.get_mut(e.state.index()) {
+            *c = c.saturating_sub(1);
+        }
+        Some(e)
+    }
+
+    #[inline]
+    fn find(&self, key: &FlowKey, hash: u32) -> Option<(usize, usize)> {
+        let mut pos = hash as usize & self.mask;
+        // Load factor <= 1/2 guarantees an empty bucket, so this ends long
+        // before the bound; the bound only rules out a hang.
+        for _ in 0..self.index.len() {
+            let b = *self.index.get(pos)?;
+            if b == EMPTY {
+                return None;
+            }
+            if bucket_hash(b) == hash {
+                let slot = bucket_slot(b);
+                let hit = self
+                    .slots
+                    .get(slot)
+                    .and_then(|s| s.entry.as_ref())
+                    .is_some_and(|e| e.key == *key);
+                if hit {
+                    return Some((pos, slot));
+                }
+            }
+            pos = (pos + 1) & self.mask;
+        }
+        None
+    }
+
+    /// Backward-shift deletion: pull later members of the probe run into
+    /// the hole so that no tombstone is needed.
+    fn delete_bucket(&mut self, mut hole: usize) {
+        let mask = self.mask;
+        let mut next = (hole + 1) & mask;
+        for _ in 0..self.index.len() {
+            let b = match self.index.get(next) {
+                Some(&b) if b != EMPTY => b,
+                _ => break,
+            };
+            let home = bucket_hash(b) as usize & mask;
+            // Distance from home to `next` versus home to the hole, both
+            // along the probe direction: the bucket may move into the hole
+            // only if the hole lies on its probe path.
+            let dist_next = next.wrapping_sub(home) & mask;
+            let dist_hole = hole.wrapping_sub(home) & mask;
+            if dist_hole < dist_next {
+                if let Some(h) = self.index.get_mut(hole) {
+                    *h = b;
+                }
+                hole = next;
+            }
+            next = (next + 1) & mask;
+        }
+        if let Some(h) = self.index.get_mut(hole) {
+            *h = EMPTY;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flow_id_round_trips_through_u64() {
+        let id = FlowId { slot: 7, generation: 0xdead_beef };
+        assert_eq!(FlowId::from_u64(id.to_u64()), id);
+    }
+
+    #[test]
+    fn bucket_encoding() {
+        let b = bucket(0x1234_5678, 0);
+        assert_ne!(b, EMPTY);
+        assert_eq!(bucket_hash(b), 0x1234_5678);
+        assert_eq!(bucket_slot(b), 0);
+    }
+}
