@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::counters::{LocalCounters, WorkerCounters};
 use crate::eal::rdtsc;
-use crate::mbuf::{MbufBurst, MAX_BURST};
+use crate::mbuf::{Mbuf, MbufBurst, Packet, MAX_BURST};
 
 /// Which way a frame travels through the box.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,17 +28,58 @@ pub enum Verdict {
     Forward,
     /// Do not send it (counted as `hook_dropped`).
     Drop,
+    /// The hook took the mbuf (`Packet::take`) and will send or free it
+    /// itself later (held ACKs, for example).
+    Taken,
+}
+
+/// Frames a hook sends besides the ones it forwards: held frames released,
+/// retransmissions, generated ACKs. Flushed after each burst.
+#[derive(Default)]
+pub struct Outbox {
+    to_core: MbufBurst,
+    to_access: MbufBurst,
+    /// Frames that did not fit (freed, counted as TX drops).
+    overflow: u64,
+}
+
+impl Outbox {
+    /// Queues `m` to leave on the side `dir` points to.
+    pub fn send(&mut self, dir: Direction, m: Mbuf) {
+        let q = match dir {
+            Direction::CoreToAccess => &mut self.to_access,
+            Direction::AccessToCore => &mut self.to_core,
+        };
+        if q.push(m).is_err() {
+            self.overflow += 1;
+        }
+    }
+
+    /// Room left before frames for `dir` are dropped.
+    pub fn room(&self, dir: Direction) -> usize {
+        let q = match dir {
+            Direction::CoreToAccess => &self.to_access,
+            Direction::AccessToCore => &self.to_core,
+        };
+        MAX_BURST - q.len()
+    }
 }
 
 /// The per-packet processing step. Implementations must never panic on any
 /// frame and must not allocate, lock or make syscalls.
 pub trait PacketHook: Send {
     /// Called for every received frame, in arrival order per direction.
-    fn on_packet(&mut self, frame: &mut [u8], dir: Direction, now_tsc: u64) -> Verdict;
+    fn on_packet(
+        &mut self,
+        pkt: Packet<'_>,
+        dir: Direction,
+        now_tsc: u64,
+        out: &mut Outbox,
+    ) -> Verdict;
 
     /// Called once per loop iteration after both directions were served
-    /// (timers, periodic publication of stats).
-    fn on_loop_end(&mut self, _now_tsc: u64) {}
+    /// (timers, held frames, periodic publication of stats).
+    fn on_loop_end(&mut self, _now_tsc: u64, _out: &mut Outbox) {}
 }
 
 /// The hook of `passthrough` mode: every frame goes through untouched.
@@ -47,7 +88,7 @@ pub struct Passthrough;
 
 impl PacketHook for Passthrough {
     #[inline(always)]
-    fn on_packet(&mut self, _frame: &mut [u8], _dir: Direction, _now_tsc: u64) -> Verdict {
+    fn on_packet(&mut self, _: Packet<'_>, _: Direction, _: u64, _: &mut Outbox) -> Verdict {
         Verdict::Forward
     }
 }
@@ -78,6 +119,7 @@ pub struct Worker<H: PacketHook> {
     local: LocalCounters,
     rx: MbufBurst,
     keep: MbufBurst,
+    out: Outbox,
 }
 
 impl<H: PacketHook> Worker<H> {
@@ -96,6 +138,7 @@ impl<H: PacketHook> Worker<H> {
             local: LocalCounters::default(),
             rx: MbufBurst::default(),
             keep: MbufBurst::default(),
+            out: Outbox::default(),
         }
     }
 
@@ -107,7 +150,8 @@ impl<H: PacketHook> Worker<H> {
                 self.serve(q.core_port, q.access_port, q.queue, Direction::CoreToAccess);
                 self.serve(q.access_port, q.core_port, q.queue, Direction::AccessToCore);
             }
-            self.hook.on_loop_end(rdtsc());
+            self.hook.on_loop_end(rdtsc(), &mut self.out);
+            self.flush_outbox();
         }
         self.shared.publish(&self.local);
         self.hook
@@ -125,28 +169,64 @@ impl<H: PacketHook> Worker<H> {
             Direction::CoreToAccess => self.local.rx_from_core += n as u64,
             Direction::AccessToCore => self.local.rx_from_access += n as u64,
         }
-        let mut dropped = false;
+        let mut holes = false;
         for i in 0..n {
-            if self.hook.on_packet(self.rx.frame_mut(i), dir, start) == Verdict::Drop {
-                // Park the frame in `keep` so it can be freed in bulk below.
-                self.rx.move_to(i, &mut self.keep);
-                dropped = true;
+            match self.hook.on_packet(self.rx.packet(i), dir, start, &mut self.out) {
+                Verdict::Forward => {}
+                Verdict::Drop => {
+                    // Park the frame in `keep` so it can be freed in bulk below.
+                    self.rx.move_to(i, &mut self.keep);
+                    holes = true;
+                }
+                Verdict::Taken => holes = true,
             }
         }
-        if dropped {
+        if holes {
             self.rx.compact();
             self.local.hook_dropped += self.keep.free_all() as u64;
         }
-        let mut sent = self.rx.tx(tx_port, queue);
-        let mut retries = 0;
-        while !self.rx.is_empty() && retries < self.cfg.tx_retries {
-            sent += self.rx.tx(tx_port, queue);
-            retries += 1;
-        }
-        self.local.tx += sent as u64;
-        self.local.tx_dropped += self.rx.free_all() as u64;
+        self.transmit_rx(tx_port, queue);
+        self.flush_outbox();
         self.local.bursts += 1;
         self.local.busy_cycles += rdtsc().wrapping_sub(start);
         self.shared.publish(&self.local);
     }
+
+    /// Sends the received burst with retries; frees and counts what is left.
+    #[inline]
+    fn transmit_rx(&mut self, port: u16, queue: u16) {
+        let (sent, dropped) = transmit(&mut self.rx, port, queue, self.cfg.tx_retries);
+        self.local.tx += sent;
+        self.local.tx_dropped += dropped;
+    }
+
+    /// Sends what the hook queued for either side (all queues of this worker
+    /// use the queue index of its first port pair).
+    #[inline]
+    fn flush_outbox(&mut self) {
+        let Some(q) = self.queues.first().copied() else { return };
+        for (burst, port) in
+            [(&mut self.out.to_core, q.core_port), (&mut self.out.to_access, q.access_port)]
+        {
+            let (sent, dropped) = transmit(burst, port, q.queue, self.cfg.tx_retries);
+            self.local.tx += sent;
+            self.local.tx_dropped += dropped;
+        }
+        self.local.tx_dropped += std::mem::take(&mut self.out.overflow);
+    }
+}
+
+/// tx_burst with up to `retries` extra attempts; returns (sent, dropped).
+#[inline]
+fn transmit(burst: &mut MbufBurst, port: u16, queue: u16, retries: u32) -> (u64, u64) {
+    if burst.is_empty() {
+        return (0, 0);
+    }
+    let mut sent = burst.tx(port, queue);
+    let mut tries = 0;
+    while !burst.is_empty() && tries < retries {
+        sent += burst.tx(port, queue);
+        tries += 1;
+    }
+    (sent as u64, burst.free_all() as u64)
 }

@@ -137,6 +137,14 @@ impl MbufBurst {
         self.len == MAX_BURST
     }
 
+    /// A handle on packet `i` through which a hook reads and rewrites the
+    /// frame, keeps a zero-copy reference, or takes the mbuf out.
+    #[inline]
+    pub fn packet(&mut self, i: usize) -> Packet<'_> {
+        assert!(i < self.len);
+        Packet { slot: &mut self.ptrs[i] }
+    }
+
     /// Frame bytes of packet `i` (first segment), writable.
     #[inline]
     pub fn frame_mut(&mut self, i: usize) -> &mut [u8] {
@@ -174,6 +182,12 @@ impl MbufBurst {
         dst.len += 1;
         self.ptrs[i] = std::ptr::null_mut();
         true
+    }
+
+    /// Whether slot `i` was emptied (by `move_to` or `Packet::take`).
+    #[inline]
+    pub fn is_taken(&self, i: usize) -> bool {
+        i < self.len && self.ptrs[i].is_null()
     }
 
     /// Drops the null holes `move_to` left, keeping order.
@@ -232,5 +246,39 @@ impl Drop for MbufBurst {
     fn drop(&mut self) {
         self.compact();
         self.free_all();
+    }
+}
+
+/// One received packet, borrowed from its burst for the hook.
+pub struct Packet<'a> {
+    slot: &'a mut *mut sys::rte_mbuf,
+}
+
+impl Packet<'_> {
+    /// The frame bytes (first segment), writable.
+    #[inline]
+    pub fn frame_mut(&mut self) -> &mut [u8] {
+        // SAFETY: the slot holds a valid mbuf owned by the burst, which we
+        // borrow exclusively.
+        unsafe { segment(*self.slot) }
+    }
+
+    /// A second, zero-copy reference to this packet (refcount + 1), e.g. to
+    /// keep a forwarded data segment for local recovery.
+    pub fn share(&self) -> Mbuf {
+        // SAFETY: the slot holds a valid mbuf; the new handle owns one more
+        // reference.
+        unsafe {
+            sys::jg_mbuf_refcnt_update(*self.slot, 1);
+            Mbuf::from_raw(NonNull::new_unchecked(*self.slot))
+        }
+    }
+
+    /// Takes the packet out of the burst (it will not be forwarded now);
+    /// the caller owns it, e.g. to release it later.
+    pub fn take(self) -> Mbuf {
+        let raw = std::mem::replace(self.slot, std::ptr::null_mut());
+        // SAFETY: raw was a valid, owned mbuf; the slot no longer refers to it.
+        unsafe { Mbuf::from_raw(NonNull::new_unchecked(raw)) }
     }
 }
