@@ -175,8 +175,11 @@ fn parse_frame(frame: &[u8], p: &mut Parsed) -> Result<(), ParseError> {
         ethertype::IPV6 => 6,
         ethertype::ARP => {
             p.is_arp = true;
-            // The fixed ARP header is 8 bytes before the addresses.
-            return if frame.len() < l3 + 8 {
+            // 8 fixed bytes, then sender and target hardware + protocol
+            // addresses whose sizes the header gives.
+            let hlen = usize::from(u8_at(frame, l3 + 4).ok_or(ParseError::Truncated(Layer::Arp))?);
+            let plen = usize::from(u8_at(frame, l3 + 5).ok_or(ParseError::Truncated(Layer::Arp))?);
+            return if frame.len() < l3 + 8 + 2 * (hlen + plen) {
                 Err(ParseError::Truncated(Layer::Arp))
             } else {
                 Ok(())
