@@ -19,6 +19,12 @@ pub struct WorkerCounters {
     pub tx_dropped: AtomicU64,
     /// Frames the per-packet hook decided to drop (never in passthrough).
     pub hook_dropped: AtomicU64,
+    /// Frames passed to another worker that owns their flow.
+    pub handoff_out: AtomicU64,
+    /// Frames received from other workers.
+    pub handoff_in: AtomicU64,
+    /// Frames dropped because a hand-off ring was full.
+    pub handoff_dropped: AtomicU64,
     /// Non-empty bursts processed.
     pub bursts: AtomicU64,
     /// TSC cycles spent between rx and the end of tx, non-empty bursts only.
@@ -33,6 +39,9 @@ pub struct LocalCounters {
     pub tx: u64,
     pub tx_dropped: u64,
     pub hook_dropped: u64,
+    pub handoff_out: u64,
+    pub handoff_in: u64,
+    pub handoff_dropped: u64,
     pub bursts: u64,
     pub busy_cycles: u64,
 }
@@ -50,6 +59,9 @@ impl WorkerCounters {
         self.tx.store(l.tx, Relaxed);
         self.tx_dropped.store(l.tx_dropped, Relaxed);
         self.hook_dropped.store(l.hook_dropped, Relaxed);
+        self.handoff_out.store(l.handoff_out, Relaxed);
+        self.handoff_in.store(l.handoff_in, Relaxed);
+        self.handoff_dropped.store(l.handoff_dropped, Relaxed);
         self.bursts.store(l.bursts, Relaxed);
         self.busy_cycles.store(l.busy_cycles, Relaxed);
     }
@@ -62,6 +74,9 @@ impl WorkerCounters {
             tx: self.tx.load(Relaxed),
             tx_dropped: self.tx_dropped.load(Relaxed),
             hook_dropped: self.hook_dropped.load(Relaxed),
+            handoff_out: self.handoff_out.load(Relaxed),
+            handoff_in: self.handoff_in.load(Relaxed),
+            handoff_dropped: self.handoff_dropped.load(Relaxed),
             bursts: self.bursts.load(Relaxed),
             busy_cycles: self.busy_cycles.load(Relaxed),
         }

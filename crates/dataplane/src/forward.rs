@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::counters::{LocalCounters, WorkerCounters};
 use crate::eal::rdtsc;
 use crate::mbuf::{Mbuf, MbufBurst, Packet, MAX_BURST};
+use crate::ring::HandoffRing;
 
 /// Which way a frame travels through the box.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,8 @@ pub enum Verdict {
     /// The hook took the mbuf (`Packet::take`) and will send or free it
     /// itself later (held ACKs, for example).
     Taken,
+    /// The flow belongs to worker `n`: pass the frame over the hand-off ring.
+    HandOff(u16),
 }
 
 /// Frames a hook sends besides the ones it forwards: held frames released,
@@ -57,11 +60,21 @@ impl Outbox {
 
     /// Room left before frames for `dir` are dropped.
     pub fn room(&self, dir: Direction) -> usize {
-        let q = match dir {
+        MAX_BURST - self.queue(dir).len()
+    }
+
+    fn queue(&self, dir: Direction) -> &MbufBurst {
+        match dir {
             Direction::CoreToAccess => &self.to_access,
             Direction::AccessToCore => &self.to_core,
-        };
-        MAX_BURST - q.len()
+        }
+    }
+
+    fn queue_mut(&mut self, dir: Direction) -> &mut MbufBurst {
+        match dir {
+            Direction::CoreToAccess => &mut self.to_access,
+            Direction::AccessToCore => &mut self.to_core,
+        }
     }
 }
 
@@ -110,6 +123,15 @@ pub struct ForwardConfig {
     pub tx_retries: u32,
 }
 
+/// The rings that connect one worker to the others.
+#[derive(Default)]
+pub struct Handoff {
+    /// `to[n]`: ring towards worker `n` (None for this worker itself).
+    pub to: Vec<Option<Arc<HandoffRing>>>,
+    /// Rings other workers fill for this one.
+    pub from: Vec<Arc<HandoffRing>>,
+}
+
 /// One dataplane worker: the queues it serves, its hook and its counters.
 pub struct Worker<H: PacketHook> {
     queues: Vec<PortPairQueues>,
@@ -120,6 +142,8 @@ pub struct Worker<H: PacketHook> {
     rx: MbufBurst,
     keep: MbufBurst,
     out: Outbox,
+    handoff: Handoff,
+    staging: Vec<MbufBurst>,
 }
 
 impl<H: PacketHook> Worker<H> {
@@ -129,8 +153,22 @@ impl<H: PacketHook> Worker<H> {
         cfg: ForwardConfig,
         shared: Arc<WorkerCounters>,
     ) -> Self {
+        Self::with_handoff(queues, hook, cfg, shared, Handoff::default())
+    }
+
+    /// A worker that exchanges frames with the other workers over `handoff`.
+    pub fn with_handoff(
+        queues: Vec<PortPairQueues>,
+        hook: H,
+        cfg: ForwardConfig,
+        shared: Arc<WorkerCounters>,
+        handoff: Handoff,
+    ) -> Self {
         let cfg = ForwardConfig { burst: cfg.burst.clamp(1, MAX_BURST), ..cfg };
+        let staging = handoff.to.iter().map(|_| MbufBurst::default()).collect();
         Worker {
+            handoff,
+            staging,
             queues,
             hook,
             cfg,
@@ -145,6 +183,7 @@ impl<H: PacketHook> Worker<H> {
     /// Runs until `stop` is set; returns the hook (for its final state).
     pub fn run(mut self, stop: &AtomicBool) -> H {
         while !stop.load(Ordering::Relaxed) {
+            self.drain_handoff();
             for i in 0..self.queues.len() {
                 let q = self.queues[i];
                 self.serve(q.core_port, q.access_port, q.queue, Direction::CoreToAccess);
@@ -153,8 +192,63 @@ impl<H: PacketHook> Worker<H> {
             self.hook.on_loop_end(rdtsc(), &mut self.out);
             self.flush_outbox();
         }
+        // Frames other workers handed over before stopping still get out.
+        self.drain_handoff();
         self.shared.publish(&self.local);
         self.hook
+    }
+
+    /// Processes the frames other workers handed to this one; they leave on
+    /// this worker's own TX queues.
+    fn drain_handoff(&mut self) {
+        for r in 0..self.handoff.from.len() {
+            let n = self.handoff.from[r].dequeue(&mut self.rx);
+            if n == 0 {
+                continue;
+            }
+            let start = rdtsc();
+            self.local.handoff_in += n as u64;
+            for i in 0..n {
+                let port = self.rx.port(i);
+                let dir = if self.queues.iter().any(|q| q.core_port == port) {
+                    Direction::CoreToAccess
+                } else {
+                    Direction::AccessToCore
+                };
+                match self.hook.on_packet(self.rx.packet(i), dir, start, &mut self.out) {
+                    Verdict::Forward | Verdict::HandOff(_) => {
+                        if !self.rx.move_to(i, self.out.queue_mut(dir)) {
+                            self.rx.move_to(i, &mut self.keep);
+                            self.local.tx_dropped += 1;
+                        }
+                    }
+                    Verdict::Drop => {
+                        self.rx.move_to(i, &mut self.keep);
+                        self.local.hook_dropped += 1;
+                    }
+                    Verdict::Taken => {}
+                }
+            }
+            self.rx.compact();
+            self.rx.free_all();
+            self.keep.free_all();
+            self.flush_outbox();
+            self.local.busy_cycles += rdtsc().wrapping_sub(start);
+        }
+    }
+
+    /// Pushes staged hand-off frames into their rings; frames a full ring
+    /// refuses are dropped and counted.
+    fn flush_handoff(&mut self) {
+        for dst in 0..self.staging.len() {
+            if self.staging[dst].is_empty() {
+                continue;
+            }
+            if let Some(ring) = &self.handoff.to[dst] {
+                self.local.handoff_out += ring.enqueue(&mut self.staging[dst]) as u64;
+            }
+            self.local.handoff_dropped += self.staging[dst].free_all() as u64;
+        }
     }
 
     /// One burst from `rx_port` to `tx_port`.
@@ -170,6 +264,7 @@ impl<H: PacketHook> Worker<H> {
             Direction::AccessToCore => self.local.rx_from_access += n as u64,
         }
         let mut holes = false;
+        let mut handed = false;
         for i in 0..n {
             match self.hook.on_packet(self.rx.packet(i), dir, start, &mut self.out) {
                 Verdict::Forward => {}
@@ -179,11 +274,23 @@ impl<H: PacketHook> Worker<H> {
                     holes = true;
                 }
                 Verdict::Taken => holes = true,
+                Verdict::HandOff(dst) => {
+                    let dst = dst as usize;
+                    if dst < self.staging.len() && self.handoff.to[dst].is_some() {
+                        self.rx.move_to(i, &mut self.staging[dst]);
+                        handed = true;
+                        holes = true;
+                    }
+                    // Otherwise (no such worker): process here, forward.
+                }
             }
         }
         if holes {
             self.rx.compact();
             self.local.hook_dropped += self.keep.free_all() as u64;
+        }
+        if handed {
+            self.flush_handoff();
         }
         self.transmit_rx(tx_port, queue);
         self.flush_outbox();

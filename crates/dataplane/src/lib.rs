@@ -12,13 +12,16 @@ pub mod lcore;
 pub mod mbuf;
 pub mod mempool;
 pub mod port;
+pub mod ring;
 pub mod rss;
 pub mod stop;
 
 pub use counters::WorkerCounters;
 pub use eal::Eal;
 pub use error::DpdkError;
-pub use forward::{Direction, ForwardConfig, Outbox, PacketHook, PortPairQueues, Verdict, Worker};
+pub use forward::{
+    Direction, ForwardConfig, Handoff, Outbox, PacketHook, PortPairQueues, Verdict, Worker,
+};
 pub use mbuf::{Mbuf, MbufBurst, Packet};
 pub use mempool::Mempool;
 pub use port::{Port, PortConfig, PortStats};

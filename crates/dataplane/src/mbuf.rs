@@ -230,6 +230,37 @@ impl MbufBurst {
         sent
     }
 
+    /// The input port of packet `i` (mbuf field set by the PMD).
+    #[inline]
+    pub fn port(&self, i: usize) -> u16 {
+        assert!(i < self.len);
+        // SAFETY: slot i < len holds a valid mbuf we own.
+        unsafe { (*self.ptrs[i]).port }
+    }
+
+    /// Raw pointer array and length, for ring transfers.
+    pub(crate) fn raw_parts(&mut self) -> (*mut *mut sys::rte_mbuf, usize) {
+        (self.ptrs.as_mut_ptr(), self.len)
+    }
+
+    /// Removes the first `n` entries after their ownership went elsewhere.
+    pub(crate) fn forget_front(&mut self, n: usize) {
+        let n = n.min(self.len);
+        self.ptrs.copy_within(n..self.len, 0);
+        self.len -= n;
+    }
+
+    /// Start of the free room, for ring transfers.
+    pub(crate) fn free_tail(&mut self) -> *mut *mut sys::rte_mbuf {
+        // SAFETY: len <= MAX_BURST, so the pointer stays within (or one past) the array.
+        unsafe { self.ptrs.as_mut_ptr().add(self.len) }
+    }
+
+    /// Accounts for `n` entries written into the free room.
+    pub(crate) fn grow(&mut self, n: usize) {
+        self.len = (self.len + n).min(MAX_BURST);
+    }
+
     /// Frees every packet still in the burst (one C call); returns how many.
     pub fn free_all(&mut self) -> usize {
         let n = self.len;
