@@ -70,16 +70,18 @@ pub fn print_final(pairs: &[PairPorts], counters: &[Arc<WorkerCounters>], up: Du
         let cpp = if pkts > 0 { l.busy_cycles as f64 / pkts as f64 } else { 0.0 };
         println!(
             "final lcore={} rx_from_core={} rx_from_access={} tx={} tx_dropped={} \
-             hook_dropped={} bursts={} cycles_per_packet={:.1} tsc_hz={}",
+             hook_dropped={} handoff_out={} handoff_in={} handoff_dropped={} bursts={} \
+             cycles_per_packet={cpp:.1} tsc_hz={hz}",
             c.lcore,
             l.rx_from_core,
             l.rx_from_access,
             l.tx,
             l.tx_dropped,
             l.hook_dropped,
+            l.handoff_out,
+            l.handoff_in,
+            l.handoff_dropped,
             l.bursts,
-            cpp,
-            hz
         );
     }
     println!(
