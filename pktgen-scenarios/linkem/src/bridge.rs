@@ -55,12 +55,7 @@ impl Bridge {
     /// `sockets[0]` is interface a, `sockets[1]` interface b;
     /// `directions[0]` must be a→b and `directions[1]` b→a.
     pub fn new(sockets: [PacketSocket; 2], directions: [DirectionState; 2]) -> Self {
-        Self {
-            sockets,
-            directions,
-            scratch: vec![0; SLOT_BYTES],
-            epoch: Instant::now(),
-        }
+        Self { sockets, directions, scratch: vec![0; SLOT_BYTES], epoch: Instant::now() }
     }
 
     /// The directions, for reporting.
@@ -145,10 +140,7 @@ impl Bridge {
             }
             let len = u32::try_from(received.len).unwrap_or(u32::MAX);
             match state.link.on_arrival(now, len) {
-                Verdict::Deliver {
-                    release_ns,
-                    queue_delay_ns,
-                } => {
+                Verdict::Deliver { release_ns, queue_delay_ns } => {
                     state.stats.max_queue_delay_ns =
                         state.stats.max_queue_delay_ns.max(queue_delay_ns);
                     state.queue.schedule(slot, received.len, release_ns);
@@ -168,9 +160,8 @@ impl Bridge {
 
     /// Runs until SIGINT/SIGTERM.
     pub fn run(&mut self, options: LoopOptions) -> io::Result<()> {
-        let stats_every_ns = options
-            .stats_every
-            .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX).max(1));
+        let stats_every_ns =
+            options.stats_every.map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX).max(1));
         let mut next_stats_ns = stats_every_ns.unwrap_or(u64::MAX);
         while !shutdown::requested() {
             let next_release = self.release_due();

@@ -28,10 +28,7 @@ impl ReleaseModel {
             ReleaseModel::Uniform { max_ns } => {
                 nominal_ns.saturating_add(rng.gen_range(0..=*max_ns))
             }
-            ReleaseModel::FifoJitter {
-                max_ns,
-                last_release_ns,
-            } => {
+            ReleaseModel::FifoJitter { max_ns, last_release_ns } => {
                 let jittered = nominal_ns.saturating_add(rng.gen_range(0..=*max_ns));
                 let release = jittered.max(*last_release_ns);
                 *last_release_ns = release;
@@ -67,19 +64,13 @@ mod tests {
             }
             previous = at;
         }
-        assert!(
-            overtaken > 1000,
-            "0-10 ms jitter at 4k pps reorders: {overtaken}"
-        );
+        assert!(overtaken > 1000, "0-10 ms jitter at 4k pps reorders: {overtaken}");
     }
 
     #[test]
     fn fifo_jitter_keeps_order() {
         let mut rng = SmallRng::seed_from_u64(3);
-        let mut model = ReleaseModel::FifoJitter {
-            max_ns: 10 * MS,
-            last_release_ns: 0,
-        };
+        let mut model = ReleaseModel::FifoJitter { max_ns: 10 * MS, last_release_ns: 0 };
         let mut previous = 0;
         for i in 0..10_000u64 {
             let nominal = i * 250_000;
@@ -92,9 +83,7 @@ mod tests {
     #[test]
     fn aggregation_releases_on_interval_boundaries() {
         let mut rng = SmallRng::seed_from_u64(3);
-        let mut model = ReleaseModel::Aggregate {
-            interval_ns: 10 * MS,
-        };
+        let mut model = ReleaseModel::Aggregate { interval_ns: 10 * MS };
         assert_eq!(model.release_at(1, &mut rng), 10 * MS);
         assert_eq!(model.release_at(9 * MS, &mut rng), 10 * MS);
         assert_eq!(model.release_at(10 * MS, &mut rng), 10 * MS);

@@ -23,10 +23,7 @@ use crate::trace::DeliveryTrace;
 pub enum Verdict {
     /// Deliver at `release_ns`; `queue_delay_ns` is the time it spent at the
     /// bottleneck (waiting, stalled and serialising).
-    Deliver {
-        release_ns: u64,
-        queue_delay_ns: u64,
-    },
+    Deliver { release_ns: u64, queue_delay_ns: u64 },
     /// Dropped by the drop-tail queue.
     DropQueue,
     /// Lost on the link (random loss).
@@ -39,10 +36,7 @@ enum Server {
     /// Constant rate (or unlimited when `bits_per_s == 0`).
     Rate { bits_per_s: u64 },
     /// Constant rate, not serving during stalls.
-    Stalling {
-        bits_per_s: u64,
-        stalls: StallSchedule,
-    },
+    Stalling { bits_per_s: u64, stalls: StallSchedule },
     /// One packet per trace opportunity.
     Trace(DeliveryTrace),
 }
@@ -111,11 +105,7 @@ impl Link {
     ) -> Result<Self> {
         let bits_per_s = (config.rate_mbit * 1_000_000.0).round() as u64;
         let server = match &config.jitter {
-            JitterConfig::Stalls {
-                min_ms,
-                max_ms,
-                mean_interval_ms,
-            } => Server::Stalling {
+            JitterConfig::Stalls { min_ms, max_ms, mean_interval_ms } => Server::Stalling {
                 bits_per_s,
                 stalls: StallSchedule::new(
                     seed ^ STALL_SEED_SALT,
@@ -132,22 +122,17 @@ impl Link {
             _ => Server::Rate { bits_per_s },
         };
         let release = match &config.jitter {
-            JitterConfig::Uniform { max_ms } => ReleaseModel::Uniform {
-                max_ns: ms_to_ns(*max_ms),
-            },
-            JitterConfig::FifoJitter { max_ms } => ReleaseModel::FifoJitter {
-                max_ns: ms_to_ns(*max_ms),
-                last_release_ns: 0,
-            },
-            JitterConfig::AckAggregation { interval_ms } => ReleaseModel::Aggregate {
-                interval_ns: ms_to_ns(*interval_ms),
-            },
+            JitterConfig::Uniform { max_ms } => ReleaseModel::Uniform { max_ns: ms_to_ns(*max_ms) },
+            JitterConfig::FifoJitter { max_ms } => {
+                ReleaseModel::FifoJitter { max_ns: ms_to_ns(*max_ms), last_release_ns: 0 }
+            }
+            JitterConfig::AckAggregation { interval_ms } => {
+                ReleaseModel::Aggregate { interval_ns: ms_to_ns(*interval_ms) }
+            }
             _ => ReleaseModel::Immediate,
         };
-        let by_bytes = config
-            .queue_bytes
-            .map(|b| (b / MIN_FRAME_BYTES + 1) as usize)
-            .unwrap_or(usize::MAX);
+        let by_bytes =
+            config.queue_bytes.map(|b| (b / MIN_FRAME_BYTES + 1) as usize).unwrap_or(usize::MAX);
         let queue_packets = config
             .queue_packets
             .map(|p| p as usize)
@@ -226,10 +211,7 @@ impl Link {
         }
         let nominal = served_ns.saturating_add(self.delay_ns);
         let release_ns = self.release.release_at(nominal, &mut self.rng);
-        Verdict::Deliver {
-            release_ns,
-            queue_delay_ns: served_ns - now_ns,
-        }
+        Verdict::Deliver { release_ns, queue_delay_ns: served_ns - now_ns }
     }
 }
 
@@ -262,10 +244,7 @@ mod tests {
         // Back-to-back arrival waits for the first to finish.
         assert_eq!(release(link.on_arrival(0, 1500)), 480 * US + 20 * MS);
         // After an idle gap the link starts fresh.
-        assert_eq!(
-            release(link.on_arrival(10 * MS, 1500)),
-            10 * MS + 240 * US + 20 * MS
-        );
+        assert_eq!(release(link.on_arrival(10 * MS, 1500)), 10 * MS + 240 * US + 20 * MS);
     }
 
     #[test]
@@ -277,10 +256,7 @@ mod tests {
         }
         assert_eq!(link.on_arrival(0, 1000), Verdict::DropQueue);
         // 1000 B at 1 Mbit/s = 8 ms: at 8 ms the first has left.
-        assert!(matches!(
-            link.on_arrival(8 * MS, 1000),
-            Verdict::Deliver { .. }
-        ));
+        assert!(matches!(link.on_arrival(8 * MS, 1000), Verdict::Deliver { .. }));
 
         let cfg = direction("rate_mbit = 1\nqueue_bytes = 2500");
         let mut link = Link::new(&cfg, Direction::AToB, 1, 1000).expect("link");
@@ -306,9 +282,7 @@ mod tests {
         let cfg = direction("loss = 0.01");
         let mut link = Link::new(&cfg, Direction::AToB, 5, 1000).expect("link");
         let n = 200_000;
-        let lost = (0..n)
-            .filter(|i| link.on_arrival(*i, 1500) == Verdict::DropRandom)
-            .count();
+        let lost = (0..n).filter(|i| link.on_arrival(*i, 1500) == Verdict::DropRandom).count();
         assert!((1600..2400).contains(&lost), "{lost} of {n}");
     }
 
@@ -323,16 +297,10 @@ mod tests {
         let (start, end) = probe.current();
         assert_eq!(probe.available_at(start + MS), end);
         // Before the stall: served at once.
-        assert_eq!(
-            release(link.on_arrival(start - MS, 1500)),
-            start - MS + 240 * US
-        );
+        assert_eq!(release(link.on_arrival(start - MS, 1500)), start - MS + 240 * US);
         // During the stall: waits for the end, then drains back to back.
         assert_eq!(release(link.on_arrival(start + MS, 1500)), end + 240 * US);
-        assert_eq!(
-            release(link.on_arrival(start + 2 * MS, 1500)),
-            end + 480 * US
-        );
+        assert_eq!(release(link.on_arrival(start + 2 * MS, 1500)), end + 480 * US);
     }
 
     #[test]
@@ -356,9 +324,7 @@ mod tests {
         let cfg = direction("rate_mbit = 50\ndelay_ms = 20\nloss = 0.05\n[a_to_b.jitter]\nmodel = \"uniform\"\nmax_ms = 10");
         let run = |seed| {
             let mut link = Link::new(&cfg, Direction::AToB, seed, 10_000).expect("link");
-            (0..5000u64)
-                .map(|i| link.on_arrival(i * 300 * US, 1500))
-                .collect::<Vec<_>>()
+            (0..5000u64).map(|i| link.on_arrival(i * 300 * US, 1500)).collect::<Vec<_>>()
         };
         assert_eq!(run(1), run(1));
         assert_ne!(run(1), run(2));

@@ -131,18 +131,9 @@ impl PacketSocket {
             set_int_option(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_SNDBUF, deep)?;
         }
         // The emulator is the queue: skip the kernel qdisc on transmit.
-        let _ = set_int_option(
-            fd.as_raw_fd(),
-            libc::SOL_PACKET,
-            libc::PACKET_QDISC_BYPASS,
-            1,
-        );
+        let _ = set_int_option(fd.as_raw_fd(), libc::SOL_PACKET, libc::PACKET_QDISC_BYPASS, 1);
 
-        Ok(Self {
-            fd,
-            ifindex,
-            name: ifname.to_owned(),
-        })
+        Ok(Self { fd, ifindex, name: ifname.to_owned() })
     }
 
     /// Interface name the socket is bound to.
@@ -222,24 +213,14 @@ pub fn wait_readable(
     timeout_ns: Option<u64>,
 ) -> io::Result<[bool; 2]> {
     let mut fds = [
-        libc::pollfd {
-            fd: sockets[0].raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        },
-        libc::pollfd {
-            fd: sockets[1].raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        },
+        libc::pollfd { fd: sockets[0].raw_fd(), events: libc::POLLIN, revents: 0 },
+        libc::pollfd { fd: sockets[1].raw_fd(), events: libc::POLLIN, revents: 0 },
     ];
     let timeout = timeout_ns.map(|ns| libc::timespec {
         tv_sec: (ns / 1_000_000_000) as libc::time_t,
         tv_nsec: (ns % 1_000_000_000) as libc::c_long,
     });
-    let timeout_ptr = timeout
-        .as_ref()
-        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    let timeout_ptr = timeout.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
     // SAFETY: `fds` holds 2 valid pollfd entries; `timeout_ptr` is null or
     // points to `timeout`, alive for the call; a null sigmask keeps ours.
     let ret = unsafe { libc::ppoll(fds.as_mut_ptr(), 2, timeout_ptr, std::ptr::null()) };

@@ -71,11 +71,7 @@ pub enum JitterConfig {
     /// an exponential distribution with mean `mean_interval_ms` (measured
     /// from the end of one stall to the start of the next), then drains the
     /// queue at the bottleneck rate. Radio scheduling stalls, handovers.
-    Stalls {
-        min_ms: f64,
-        max_ms: f64,
-        mean_interval_ms: f64,
-    },
+    Stalls { min_ms: f64, max_ms: f64, mean_interval_ms: f64 },
     /// Independent extra delay per packet, uniform in `[0, max_ms]`;
     /// packets may overtake each other (reordering).
     Uniform { max_ms: f64 },
@@ -102,14 +98,8 @@ impl Profile {
     /// Parses and validates profile text.
     pub fn parse(text: &str) -> Result<Self> {
         let profile: Profile = toml::from_str(text)?;
-        profile
-            .a_to_b
-            .validate()
-            .context("direction a_to_b (data)")?;
-        profile
-            .b_to_a
-            .validate()
-            .context("direction b_to_a (ack)")?;
+        profile.a_to_b.validate().context("direction a_to_b (data)")?;
+        profile.b_to_a.validate().context("direction b_to_a (ack)")?;
         if profile.flows == 0 {
             bail!("flows must be at least 1");
         }
@@ -137,11 +127,7 @@ impl DirectionConfig {
         }
         match &self.jitter {
             JitterConfig::None => {}
-            JitterConfig::Stalls {
-                min_ms,
-                max_ms,
-                mean_interval_ms,
-            } => {
+            JitterConfig::Stalls { min_ms, max_ms, mean_interval_ms } => {
                 finite_non_negative("stalls.min_ms", *min_ms)?;
                 finite_non_negative("stalls.max_ms", *max_ms)?;
                 finite_non_negative("stalls.mean_interval_ms", *mean_interval_ms)?;
@@ -202,11 +188,7 @@ mod tests {
         assert_eq!(p.a_to_b.queue_bytes, Some(250_000));
         assert_eq!(
             p.a_to_b.jitter,
-            JitterConfig::Stalls {
-                min_ms: 100.0,
-                max_ms: 400.0,
-                mean_interval_ms: 2000.0
-            }
+            JitterConfig::Stalls { min_ms: 100.0, max_ms: 400.0, mean_interval_ms: 2000.0 }
         );
         assert_eq!(p.b_to_a.jitter, JitterConfig::None);
     }
@@ -223,10 +205,7 @@ mod tests {
     fn rejects_unknown_model_and_unknown_keys() {
         let unknown = STALLS.replace("model = \"stalls\"", "model = \"wobble\"");
         assert!(Profile::parse(&unknown).is_err());
-        let typo = STALLS.replace(
-            "delay_ms = 20\n        queue",
-            "delay_msec = 20\n        queue",
-        );
+        let typo = STALLS.replace("delay_ms = 20\n        queue", "delay_msec = 20\n        queue");
         assert!(Profile::parse(&typo).is_err());
     }
 
@@ -249,11 +228,7 @@ mod tests {
                     Some(profile.name.as_str()),
                     "file name and profile name agree"
                 );
-                assert!(
-                    !profile.description.is_empty(),
-                    "{} is documented",
-                    profile.name
-                );
+                assert!(!profile.description.is_empty(), "{} is documented", profile.name);
                 names.push(profile.name);
             }
         }
@@ -271,10 +246,7 @@ mod tests {
             "lfn-clean",
             "lfn-loss-0.1",
         ] {
-            assert!(
-                names.iter().any(|n| n == required),
-                "missing profile {required}"
-            );
+            assert!(names.iter().any(|n| n == required), "missing profile {required}");
         }
     }
 }

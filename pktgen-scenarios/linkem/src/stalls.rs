@@ -78,11 +78,7 @@ mod tests {
         while t < 600_000 * MS {
             let (start, end) = s.current();
             assert!(end - start >= 100 * MS && end - start <= 400 * MS);
-            assert_eq!(
-                s.available_at(start),
-                end,
-                "inside a stall, wait for its end"
-            );
+            assert_eq!(s.available_at(start), end, "inside a stall, wait for its end");
             assert_eq!(s.available_at(end), end, "the end itself is serving");
             t = end;
             stalls_seen += 1;

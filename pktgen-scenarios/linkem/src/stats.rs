@@ -73,6 +73,7 @@ impl DirectionStats {
                 "p99": us(self.lateness_ns.value_at_quantile(0.99)),
                 "p999": us(self.lateness_ns.value_at_quantile(0.999)),
                 "max": us(self.lateness_ns.max()),
+                "over_1ms": self.lateness_ns.count_between(1_000_000, u64::MAX),
             },
         })
     }

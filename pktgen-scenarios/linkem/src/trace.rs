@@ -52,9 +52,7 @@ impl DeliveryTrace {
 
     fn opportunity_time(&self) -> u64 {
         let offset = self.opportunities_ns.get(self.index).copied().unwrap_or(0);
-        self.cycle
-            .saturating_mul(self.period_ns)
-            .saturating_add(offset)
+        self.cycle.saturating_mul(self.period_ns).saturating_add(offset)
     }
 
     fn step(&mut self) {

@@ -1,0 +1,481 @@
+#!/usr/bin/python3
+"""Goodput benchmark: iperf3 through the jitterguard test bed, per profile,
+congestion control and arm, interleaved and repeated.
+
+For every repetition, every case (profile and flow count) and every
+congestion control, the arms run one after the other in an order that
+rotates with the repetition, each on a freshly built bed
+(`testbed.sh up ... ; iperf3 ... ; testbed.sh down`) with the same emulator
+seed, so slow drifts of the machine spread evenly over the arms.
+
+Writes
+  * a CSV with one row per run (appended as runs finish, so a partial
+    campaign keeps its data),
+  * a markdown report with medians, the fraction of the clean path each
+    profile keeps, and the ratios passthrough/none and shield/passthrough,
+  * PNG plots: median goodput per profile per arm, and goodput over time of
+    the first run of every case.
+
+Stdlib only, plus matplotlib from Debian (hence /usr/bin/python3).
+Run as root. Example (the baseline in docs/benchmarks/goodput.md):
+
+  pktgen-scenarios/goodput.py --arms none --cc cubic,bbr --runs 3 --duration 20
+"""
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+TESTBED = HERE / "testbed.sh"
+PROFILES = HERE / "profiles"
+RECEIVER = "198.18.0.2"
+STATE = Path(os.environ.get("TESTBED_STATE", "/run/jg-testbed"))
+
+DEFAULT_PROFILES = [
+    "clean", "stalls", "handover", "uniform", "fifo-jitter", "ack-aggregation",
+    "loss-0.5", "loss-1", "radio-mix", "congestion", "lfn-clean", "lfn-loss-0.1",
+]
+# Extra cases beyond each profile's own flow count: mixed loss + competition.
+DEFAULT_EXTRA_CASES = ["loss-0.5@4"]
+ARM_BOX = {"none": ("none", "passthrough"), "passthrough": ("jitterguard", "passthrough"),
+           "monitor": ("jitterguard", "monitor"), "shield": ("jitterguard", "shield")}
+
+CSV_FIELDS = [
+    "timestamp", "case", "profile", "cc", "flows", "arm", "run", "seed", "duration_s",
+    "goodput_mbps", "sender_mbps", "retransmits", "per_flow_mbps", "jain",
+    "ss_cwnd_end", "ss_retrans_end", "emu_dropped_queue", "emu_dropped_random",
+    "emu_max_queue_delay_ms", "emu_lateness_p99_us", "emu_lateness_max_us", "error",
+]
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--profiles", default=",".join(DEFAULT_PROFILES),
+                   help="comma list of profile names (files in profiles/)")
+    p.add_argument("--extra-cases", default=",".join(DEFAULT_EXTRA_CASES),
+                   help="comma list of PROFILE@FLOWS cases added to the matrix ('' for none)")
+    p.add_argument("--flows", default="",
+                   help="comma list of flow counts to run every profile with "
+                        "(default: each profile's own 'flows')")
+    p.add_argument("--cc", default="cubic,bbr", help="comma list: cubic,bbr,reno")
+    p.add_argument("--arms", default="none,passthrough",
+                   help="comma list of arms: none (emulator only), passthrough, monitor, shield")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--duration", type=int, default=20, help="iperf3 seconds per run")
+    p.add_argument("--interval", type=float, default=0.5, help="iperf3 report interval (s)")
+    p.add_argument("--seed-base", type=int, default=1, help="emulator seed of run 0")
+    p.add_argument("--name", default="goodput",
+                   help="output name: docs/benchmarks/NAME.{csv,md}, docs/plots/NAME/")
+    p.add_argument("--raw-dir", default="/tmp/jg-goodput-raw",
+                   help="where iperf3 JSON of every run is kept (for the time plots)")
+    p.add_argument("--report-only", action="store_true",
+                   help="do not run anything: rebuild the report and plots from the CSV")
+    p.add_argument("--append", action="store_true",
+                   help="append to an existing CSV instead of starting a new one")
+    return p.parse_args()
+
+
+def split(text):
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def load_profile(name):
+    path = PROFILES / f"{name}.toml"
+    with open(path, "rb") as f:
+        return path, tomllib.load(f)
+
+
+def build_cases(args):
+    cases = []
+    flow_override = [int(x) for x in split(args.flows)]
+    for name in split(args.profiles):
+        _, prof = load_profile(name)
+        for flows in flow_override or [int(prof.get("flows", 1))]:
+            cases.append((name, flows))
+    for spec in split(args.extra_cases):
+        name, _, flows = spec.partition("@")
+        if (name, int(flows or 1)) not in cases:
+            cases.append((name, int(flows or 1)))
+    return cases
+
+
+def case_label(profile, flows):
+    return profile if flows == 1 or (profile == "congestion" and flows == 4) else f"{profile}@{flows}"
+
+
+def jain(values):
+    values = [v for v in values if v is not None]
+    if len(values) < 2 or sum(v * v for v in values) == 0:
+        return None
+    return sum(values) ** 2 / (len(values) * sum(v * v for v in values))
+
+
+def run_cmd(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw)
+
+
+def sample_ss(delay, out):
+    """`ss -tin` in the sender namespace shortly before iperf3 ends."""
+    time.sleep(delay)
+    try:
+        text = run_cmd(["ip", "netns", "exec", "jg-snd", "ss", "-tin", "dst", RECEIVER]).stdout
+    except (subprocess.CalledProcessError, OSError):
+        return
+    cwnds, retrans = [], 0
+    for line in text.splitlines():
+        m = re.search(r"\bcwnd:(\d+)", line)
+        acked = re.search(r"\bbytes_acked:(\d+)", line)
+        # Data connections only: iperf3's control connection carries a few
+        # hundred bytes.
+        if m and acked and int(acked.group(1)) > 100_000:
+            cwnds.append(int(m.group(1)))
+            r = re.search(r"\bretrans:\d+/(\d+)", line)
+            retrans += int(r.group(1)) if r else 0
+    out["cwnd"] = "/".join(map(str, cwnds))
+    out["retrans"] = retrans
+
+
+def emulator_stats():
+    try:
+        lines = (STATE / "linkem.log").read_text().splitlines()
+    except OSError:
+        return {}
+    for line in reversed(lines):
+        if line.startswith("{"):
+            try:
+                d = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if d.get("event") == "final":
+                return d.get("a_to_b", {})
+    return {}
+
+
+def one_run(args, profile, flows, cc, arm, run, raw_dir):
+    box, mode = ARM_BOX[arm]
+    seed = args.seed_base + run
+    path, _ = load_profile(profile)
+    row = {f: "" for f in CSV_FIELDS}
+    row.update(timestamp=datetime.datetime.now().isoformat(timespec="seconds"),
+               case=case_label(profile, flows), profile=profile, cc=cc, flows=flows,
+               arm=arm, run=run, seed=seed, duration_s=args.duration)
+    raw_path = raw_dir / f"{case_label(profile, flows)}_{cc}_{arm}_run{run}.json"
+    try:
+        run_cmd([str(TESTBED), "up", "--box", box, "--mode", mode, "--profile", str(path),
+                 "--cc", cc, "--seed", str(seed)])
+        ss = {}
+        sampler = threading.Thread(target=sample_ss, args=(max(args.duration - 0.7, 0.5), ss))
+        sampler.start()
+        proc = subprocess.run(
+            ["ip", "netns", "exec", "jg-snd", "iperf3", "-c", RECEIVER, "-t", str(args.duration),
+             "-P", str(flows), "-C", cc, "-i", str(args.interval), "--json"],
+            text=True, capture_output=True, timeout=args.duration + 60)
+        sampler.join()
+        raw_path.write_text(proc.stdout)
+        result = json.loads(proc.stdout)
+        if "error" in result:
+            raise RuntimeError(f"iperf3: {result['error']}")
+        end = result["end"]
+        row["goodput_mbps"] = round(end["sum_received"]["bits_per_second"] / 1e6, 3)
+        row["sender_mbps"] = round(end["sum_sent"]["bits_per_second"] / 1e6, 3)
+        row["retransmits"] = end["sum_sent"].get("retransmits", "")
+        per_flow = [s["receiver"]["bits_per_second"] / 1e6 for s in end["streams"]]
+        row["per_flow_mbps"] = "/".join(f"{x:.2f}" for x in per_flow)
+        j = jain(per_flow)
+        row["jain"] = round(j, 4) if j is not None else ""
+        row["ss_cwnd_end"] = ss.get("cwnd", "")
+        row["ss_retrans_end"] = ss.get("retrans", "")
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, RuntimeError,
+            json.JSONDecodeError, KeyError, OSError) as e:
+        detail = getattr(e, "stderr", "") or ""
+        row["error"] = (str(e) + " " + detail).strip().replace("\n", " ")[:300]
+    finally:
+        subprocess.run([str(TESTBED), "down"], capture_output=True)
+    emu = emulator_stats()
+    if emu:
+        row["emu_dropped_queue"] = emu.get("dropped_queue", "")
+        row["emu_dropped_random"] = emu.get("dropped_random", "")
+        row["emu_max_queue_delay_ms"] = round(emu.get("max_queue_delay_ms", 0.0), 2)
+        row["emu_lateness_p99_us"] = emu.get("lateness_us", {}).get("p99", "")
+        row["emu_lateness_max_us"] = emu.get("lateness_us", {}).get("max", "")
+    return row
+
+
+def run_campaign(args, csv_path):
+    cases = build_cases(args)
+    ccs = split(args.cc)
+    arms = split(args.arms)
+    for arm in arms:
+        if arm not in ARM_BOX:
+            sys.exit(f"unknown arm {arm}")
+    raw_dir = Path(args.raw_dir)
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    total = len(cases) * len(ccs) * len(arms) * args.runs
+    print(f"{total} runs of {args.duration} s: about {total * (args.duration + 4) / 60:.0f} min",
+          file=sys.stderr)
+    mode = "a" if args.append and csv_path.exists() else "w"
+    done = 0
+    with open(csv_path, mode, newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
+        if mode == "w":
+            writer.writeheader()
+        for run in range(args.runs):
+            for index, (profile, flows) in enumerate(cases):
+                for cc in ccs:
+                    shift = (run + index) % len(arms)
+                    for arm in arms[shift:] + arms[:shift]:
+                        row = one_run(args, profile, flows, cc, arm, run, raw_dir)
+                        writer.writerow(row)
+                        f.flush()
+                        done += 1
+                        print(f"[{done}/{total}] {row['case']} {cc} {arm} run {run}: "
+                              f"{row['goodput_mbps'] or 'FAILED'} Mbit/s "
+                              f"retr {row['retransmits']} {row['error']}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- report
+
+def read_rows(csv_path):
+    with open(csv_path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def median_or_none(values):
+    values = [float(v) for v in values if v not in ("", None)]
+    return statistics.median(values) if values else None
+
+
+def reference_case(case):
+    """The clean case a profile's goodput is compared with."""
+    if case.startswith("lfn"):
+        return "lfn-clean"
+    if case == "congestion" or case.endswith("@4"):
+        return "congestion"
+    return "clean"
+
+
+def fmt(x, digits=1):
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def summarise(rows):
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["case"], r["cc"], r["arm"]), []).append(r)
+    summary = {}
+    for key, rs in groups.items():
+        ok = [r for r in rs if r["goodput_mbps"]]
+        summary[key] = {
+            "goodput": median_or_none(r["goodput_mbps"] for r in ok),
+            "retrans": median_or_none(r["retransmits"] for r in ok),
+            "jain": median_or_none(r["jain"] for r in ok),
+            "lateness_p99": median_or_none(r["emu_lateness_p99_us"] for r in ok),
+            "n": len(ok), "failed": len(rs) - len(ok),
+            "runs": sorted(float(r["goodput_mbps"]) for r in ok),
+        }
+    return summary
+
+
+def ordered(values, preferred):
+    seen = [v for v in preferred if v in values]
+    return seen + sorted(v for v in values if v not in seen)
+
+
+def write_report(args, rows, md_path, plot_dir, command):
+    summary = summarise(rows)
+    cases = ordered({r["case"] for r in rows}, DEFAULT_PROFILES + ["loss-0.5@4"])
+    ccs = ordered({r["cc"] for r in rows}, ["cubic", "bbr", "reno"])
+    arms = ordered({r["arm"] for r in rows}, ["none", "passthrough", "monitor", "shield"])
+    runs = max((int(r["run"]) for r in rows), default=-1) + 1
+    durations = sorted({r["duration_s"] for r in rows})
+    out = []
+    out.append(f"# Goodput benchmark: `{args.name}`\n")
+    out.append("Generated by `pktgen-scenarios/goodput.py`; every run is a row of "
+               f"[`{args.name}.csv`]({args.name}.csv).\n")
+    out.append("## How it was run\n")
+    out.append(f"```\n{command}\n```\n")
+    out.append(f"* {runs} interleaved repetition(s), iperf3 for {', '.join(durations)} s per run, "
+               "medians over runs; a fresh bed per run (`testbed.sh up ... ; down`), "
+               "emulator seed = run number + seed base, the same for every arm of a repetition.")
+    out.append("* Goodput = iperf3 receiver bytes / time (TCP payload), summed over flows.")
+    out.append("* \"of clean\" = median goodput / median goodput of the reference clean case "
+               "with the same congestion control and arm (`clean` for 1 flow, `congestion` "
+               "for 4 flows, `lfn-clean` for the 200 Mbit/s path).")
+    out.append(f"* Machine: {machine_description()}\n")
+    for cc in ccs:
+        out.append(f"## {cc.upper()}\n")
+        header = ["case", "flows"]
+        for arm in arms:
+            header += [f"{arm} Mbit/s", f"{arm} of clean", f"{arm} retr"]
+        if "none" in arms and "passthrough" in arms:
+            header.append("passthrough/none")
+        if "passthrough" in arms and "shield" in arms:
+            header.append("shield/passthrough")
+        header.append("Jain")
+        out.append("| " + " | ".join(header) + " |")
+        out.append("|" + "---|" * len(header))
+        for case in cases:
+            if not any((case, cc, a) in summary for a in arms):
+                continue
+            flows = next(r["flows"] for r in rows if r["case"] == case)
+            cells = [case, flows]
+            jains = []
+            for arm in arms:
+                s = summary.get((case, cc, arm))
+                ref = summary.get((reference_case(case), cc, arm))
+                g = s["goodput"] if s else None
+                frac = g / ref["goodput"] if g is not None and ref and ref["goodput"] else None
+                cells += [fmt(g) + (f" ({s['failed']} failed)" if s and s["failed"] else ""),
+                          fmt(frac, 2), fmt(s["retrans"] if s else None, 0)]
+                if s and s["jain"] is not None:
+                    jains.append(f"{arm} {s['jain']:.3f}")
+            def ratio(a, b):
+                sa, sb = summary.get((case, cc, a)), summary.get((case, cc, b))
+                if sa and sb and sa["goodput"] and sb["goodput"]:
+                    return fmt(sa["goodput"] / sb["goodput"], 2)
+                return "–"
+            if "none" in arms and "passthrough" in arms:
+                cells.append(ratio("passthrough", "none"))
+            if "passthrough" in arms and "shield" in arms:
+                cells.append(ratio("shield", "passthrough"))
+            cells.append(", ".join(jains) or "–")
+            out.append("| " + " | ".join(str(c) for c in cells) + " |")
+        out.append("")
+    out.append("## Emulator timing\n")
+    lat = [float(r["emu_lateness_p99_us"]) for r in rows if r["emu_lateness_p99_us"]]
+    latmax = [float(r["emu_lateness_max_us"]) for r in rows if r["emu_lateness_max_us"]]
+    if lat:
+        out.append(f"Release lateness of the data direction (time a frame left jg-linkem after its "
+                   f"scheduled release), over {len(lat)} runs: median of per-run p99 "
+                   f"{statistics.median(lat):.0f} µs, worst per-run p99 {max(lat):.0f} µs, "
+                   f"worst single frame {max(latmax) / 1000:.1f} ms.\n")
+    out.append("## Plots\n")
+    rel = os.path.relpath(plot_dir, md_path.parent)
+    out.append(f"* ![goodput per profile]({rel}/goodput-by-profile.png)")
+    for case in cases:
+        if (plot_dir / f"timeseries-{case}.png").exists():
+            out.append(f"* [{case}: goodput over time, run 0]({rel}/timeseries-{case}.png)")
+    out.append("")
+    md_path.write_text("\n".join(out) + "\n")
+    return summary, cases, ccs, arms
+
+
+def machine_description():
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} vCPU ({cpu}), Linux {platform.release()}, "
+            f"{platform.freedesktop_os_release().get('PRETTY_NAME', 'Linux')}, "
+            f"iperf3 {iperf3_version()}")
+
+
+def iperf3_version():
+    try:
+        return run_cmd(["iperf3", "--version"]).stdout.split()[1]
+    except (OSError, subprocess.CalledProcessError, IndexError):
+        return "?"
+
+
+def plot(summary, cases, ccs, arms, rows, plot_dir, raw_dir):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plot_dir.mkdir(parents=True, exist_ok=True)
+    fig, axes = plt.subplots(len(ccs), 1, figsize=(max(8, 1.1 * len(cases)), 3.6 * len(ccs)),
+                             squeeze=False)
+    width = 0.8 / max(len(arms), 1)
+    for ax, cc in zip(axes[:, 0], ccs):
+        for i, arm in enumerate(arms):
+            xs, ys, lo, hi = [], [], [], []
+            for k, case in enumerate(cases):
+                s = summary.get((case, cc, arm))
+                if s and s["goodput"] is not None:
+                    xs.append(k + (i - (len(arms) - 1) / 2) * width)
+                    ys.append(s["goodput"])
+                    lo.append(s["goodput"] - min(s["runs"]))
+                    hi.append(max(s["runs"]) - s["goodput"])
+            ax.bar(xs, ys, width, yerr=[lo, hi], capsize=2, label=arm)
+        ax.set_xticks(range(len(cases)))
+        ax.set_xticklabels(cases, rotation=30, ha="right")
+        ax.set_ylabel("goodput, Mbit/s")
+        ax.set_title(f"{cc.upper()}: median goodput per profile (bars: min–max over runs)")
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(plot_dir / "goodput-by-profile.png", dpi=110)
+    plt.close(fig)
+
+    for case in cases:
+        fig, ax = plt.subplots(figsize=(8, 3.4))
+        drawn = False
+        for cc in ccs:
+            for arm in arms:
+                path = raw_dir / f"{case}_{cc}_{arm}_run0.json"
+                try:
+                    data = json.loads(path.read_text())
+                    ivs = data["intervals"]
+                except (OSError, json.JSONDecodeError, KeyError):
+                    continue
+                t = [iv["sum"]["end"] for iv in ivs]
+                # Sender-side interval rate: what the sender gets through
+                # per interval (receiver-side intervals are not in the
+                # client's JSON); the end-of-run goodput is receiver-side.
+                y = [iv["sum"]["bits_per_second"] / 1e6 for iv in ivs]
+                ax.plot(t, y, label=f"{cc} / {arm}", linewidth=1)
+                drawn = True
+        if not drawn:
+            plt.close(fig)
+            continue
+        ax.set_xlabel("time, s")
+        ax.set_ylabel("Mbit/s (sender, per interval)")
+        ax.set_title(f"{case}: throughput over time, run 0")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(plot_dir / f"timeseries-{case}.png", dpi=110)
+        plt.close(fig)
+
+
+def main():
+    args = parse_args()
+    if os.geteuid() != 0 and not args.report_only:
+        sys.exit("run as root (the bed uses network namespaces)")
+    csv_path = REPO / "docs" / "benchmarks" / f"{args.name}.csv"
+    md_path = REPO / "docs" / "benchmarks" / f"{args.name}.md"
+    plot_dir = REPO / "docs" / "plots" / args.name
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    command = " ".join(["pktgen-scenarios/goodput.py"] + sys.argv[1:])
+    if not args.report_only:
+        run_campaign(args, csv_path)
+    rows = read_rows(csv_path)
+    if not rows:
+        sys.exit(f"no rows in {csv_path}")
+    # Report first (so it exists even if plotting fails), then plots, then
+    # the report again so it links the plots that now exist.
+    summary, cases, ccs, arms = write_report(args, rows, md_path, plot_dir, command)
+    plot(summary, cases, ccs, arms, rows, plot_dir, Path(args.raw_dir))
+    write_report(args, rows, md_path, plot_dir, command)
+    print(f"wrote {csv_path}, {md_path}, {plot_dir}/", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
