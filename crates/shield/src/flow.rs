@@ -1,0 +1,794 @@
+//! Per-flow state: the estimators wired to the two packet directions, the
+//! per-tick classifier, the why-trace.
+//!
+//! Vocabulary: S is the core-side endpoint (its data passes the box before
+//! J), R the access-side endpoint. `snd_max` is the highest sequence number
+//! S sent past the box, `una` the highest cumulative ACK from R. Only the
+//! S -> R data direction is measured; data R sends is ignored.
+
+use crate::classify::{evidence, Class, Hysteresis, Reason, TickFeatures};
+use crate::clock::{elapsed, FlowClock, Micros};
+use crate::config::{pct, ShieldConfig};
+use crate::counterfactual::Counterfactual;
+use crate::group::GroupState;
+use crate::handshake::{HandshakeFacts, SideOptions};
+use crate::holes::{
+    dsack_of, sack_gaps, sacked_bytes, FillKind, HoleTable, Reported, UpstreamGaps, H_RETX, H_RTO,
+    H_UNKNOWN, H_UPSTREAM,
+};
+use crate::report::{ConnState, FlowReport};
+use crate::retrans::{RetransLog, RX_COUNTED_J_LOSS, RX_RTO, RX_SPURIOUS};
+use crate::rtt::{RttEstimator, SenderRto, SideRtt};
+use crate::rtt_samples::{SeqSampleRing, TsEchoRing};
+use crate::segment::{Dir, Segment};
+use crate::seq::{seq_gt, seq_le, seq_lt, seq_max, seq_min, seq_span};
+use crate::stall::StallTracker;
+use crate::trace::{TraceEvent, TraceKind, TraceRing};
+use crate::verdict::Verdict;
+use crate::windowed::WindowedExtreme;
+
+/// Flow flags.
+const F_ANCHORED: u16 = 1 << 0;
+const F_DATA_SEEN: u16 = 1 << 1;
+const F_FIN_S: u16 = 1 << 2;
+const F_FIN_R: u16 = 1 << 3;
+const F_S_SYN_ACKED: u16 = 1 << 4;
+const F_R_SYN_ACKED: u16 = 1 << 5;
+const F_RTO_PROBE: u16 = 1 << 6;
+const F_WINDOW_SEEN: u16 = 1 << 7;
+const F_RWND_LIMITED: u16 = 1 << 8;
+
+/// Segment size assumed for a dupACK hole when R announced no MSS.
+const DEFAULT_MSS: u32 = 1460;
+
+/// What the current classifier tick has collected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TickStats {
+    start: Micros,
+    /// Smallest RTT sample not taken across a stall's end (u32::MAX: none).
+    min_clean_rtt: u32,
+    delivered: u32,
+    sent: u32,
+    holes: u16,
+    reorders: u16,
+    stall_us: u32,
+}
+
+impl TickStats {
+    fn new(start: Micros) -> Self {
+        TickStats {
+            start,
+            min_clean_rtt: u32::MAX,
+            delivered: 0,
+            sent: 0,
+            holes: 0,
+            reorders: 0,
+            stall_us: 0,
+        }
+    }
+}
+
+/// Cumulative per-flow counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Counters {
+    bytes_sent: u64,
+    bytes_acked: u64,
+    j_lost_bytes: u64,
+    upstream_lost_bytes: u64,
+    retrans_bytes: u64,
+    j_loss_events: u32,
+    upstream_loss_events: u32,
+    holes_reported: u32,
+    holes_untracked: u32,
+    reorder_events: u32,
+    reorder_max_us: u32,
+    reorder_max_bytes: u32,
+    dsacks: u32,
+    dupacks: u32,
+    retrans: u32,
+    rtos: u32,
+}
+
+/// Per-flow shield state: fixed size, `Copy`, no heap.
+#[derive(Clone, Copy, Debug)]
+pub struct FlowShield {
+    clock: FlowClock,
+    c: Counters,
+    cf: Counterfactual,
+    hs: HandshakeFacts,
+    rtt: RttEstimator,
+    rate_max: WindowedExtreme,
+    holes: HoleTable,
+    trace: TraceRing,
+    seq_samples: SeqSampleRing,
+    ts_j: TsEchoRing<4>,
+    ts_s: TsEchoRing<2>,
+    retx: RetransLog,
+    gaps: UpstreamGaps,
+    stall: StallTracker,
+    tick: TickStats,
+    s_rtt: SideRtt,
+    rto: SenderRto,
+    hyst: Hysteresis,
+    queue_us: Option<u32>,
+    isn_s: u32,
+    isn_r: u32,
+    s_syn_at: Micros,
+    r_syn_at: Micros,
+    snd_max: u32,
+    una: u32,
+    seen_floor: u32,
+    sacked: u32,
+    rto_probe_seq: u32,
+    rto_probe_at: Micros,
+    rto_us: u32,
+    rate_now_kbps: u32,
+    send_rate_kbps: u32,
+    ticks: u32,
+    dupacks_since_progress: u16,
+    flags: u16,
+    last_win: u16,
+    conn: ConnState,
+    last_reason: Reason,
+}
+
+fn kbps(bytes: u32, us: u32) -> u32 {
+    if us == 0 {
+        return 0;
+    }
+    (u64::from(bytes) * 8_000 / u64::from(us)).min(u64::from(u32::MAX)) as u32
+}
+
+impl FlowShield {
+    /// A flow first seen with `first`. A SYN (either direction) starts the
+    /// handshake; anything else is a mid-stream pickup: measured, but the
+    /// window scale is unknown. `new` does not consume `first`: pass it to
+    /// [`FlowShield::on_segment`] as every other segment.
+    pub fn new(now_ns: u64, first: &Segment) -> Self {
+        let mut f = FlowShield {
+            clock: FlowClock::new(now_ns),
+            c: Counters::default(),
+            cf: Counterfactual::default(),
+            hs: HandshakeFacts::default(),
+            rtt: RttEstimator::default(),
+            rate_max: WindowedExtreme::default(),
+            holes: HoleTable::default(),
+            trace: TraceRing::default(),
+            seq_samples: SeqSampleRing::default(),
+            ts_j: TsEchoRing::default(),
+            ts_s: TsEchoRing::default(),
+            retx: RetransLog::default(),
+            gaps: UpstreamGaps::default(),
+            stall: StallTracker::default(),
+            tick: TickStats::new(0),
+            s_rtt: SideRtt::default(),
+            rto: SenderRto::default(),
+            hyst: Hysteresis::default(),
+            queue_us: None,
+            isn_s: 0,
+            isn_r: 0,
+            s_syn_at: 0,
+            r_syn_at: 0,
+            snd_max: 0,
+            una: 0,
+            seen_floor: 0,
+            sacked: 0,
+            rto_probe_seq: 0,
+            rto_probe_at: 0,
+            rto_us: ShieldConfig::default().rto_initial_us,
+            rate_now_kbps: 0,
+            send_rate_kbps: 0,
+            ticks: 0,
+            dupacks_since_progress: 0,
+            flags: 0,
+            last_win: 0,
+            conn: ConnState::Handshake,
+            last_reason: Reason::Unmeasured,
+        };
+        if !first.is_syn() {
+            f.hs.midstream = true;
+            f.conn = ConnState::Established;
+            match first.dir {
+                Dir::FromCore => f.anchor(first.seq),
+                Dir::FromAccess if first.has_ack() => f.anchor(first.ack),
+                Dir::FromAccess => {}
+            }
+        }
+        f.trace.push(0, TraceKind::Opened { midstream: f.hs.midstream });
+        f
+    }
+
+    /// Process one segment of the flow. `group` is the flow's path group
+    /// (the caller's scratch group if the group table was full).
+    /// In monitor mode the verdict is always [`Verdict::Forward`].
+    pub fn on_segment(
+        &mut self,
+        now_ns: u64,
+        seg: &Segment,
+        group: &mut GroupState,
+        cfg: &ShieldConfig,
+    ) -> Verdict {
+        let now = self.clock.micros(now_ns);
+        if seg.is_rst() {
+            self.close(now_ns, true);
+            return Verdict::Forward;
+        }
+        match seg.dir {
+            Dir::FromCore => self.on_sender_segment(now, now_ns, seg, cfg),
+            Dir::FromAccess => self.on_receiver_segment(now, now_ns, seg, cfg),
+        }
+        self.update_rwnd_limited(cfg);
+        self.maybe_tick(now, now_ns, group, cfg);
+        Verdict::Forward
+    }
+
+    /// The flow's own class.
+    pub fn class(&self) -> Class {
+        self.hyst.class
+    }
+
+    /// The class actions must obey: Congested if the flow or its group says
+    /// so (never make a congested path worse), otherwise the flow's class.
+    pub fn effective_class(&self, group: &GroupState) -> Class {
+        if group.class() == Class::Congested {
+            Class::Congested
+        } else {
+            self.hyst.class
+        }
+    }
+
+    /// The why-trace, oldest event first.
+    pub fn trace(&self) -> impl Iterator<Item = TraceEvent> + '_ {
+        self.trace.iter(self.clock)
+    }
+
+    /// Snapshot of the flow's measurements.
+    pub fn report(&self, now_ns: u64) -> FlowReport {
+        let now = self.clock.micros(now_ns);
+        let outstanding = seq_gt(self.snd_max, self.una);
+        let in_flight = seq_span(self.una, self.snd_max).saturating_sub(self.sacked);
+        let has_rtt = self.rtt.samples > 0;
+        FlowReport {
+            conn: self.conn,
+            handshake: self.hs,
+            class: self.hyst.class,
+            confidence: self.hyst.confidence,
+            last_reason: self.last_reason,
+            ticks: self.ticks,
+            j_rtt_min_us: self.rtt.min_rtt(),
+            j_rtt_latest_us: has_rtt.then_some(self.rtt.latest),
+            j_srtt_us: has_rtt.then_some(self.rtt.srtt),
+            j_rtt_samples: self.rtt.samples,
+            jitter_us: self.rtt.jitter(),
+            queue_delay_us: self.queue_us,
+            s_rtt_us: self.s_rtt.get(),
+            sender_rto_us: self.rto_us,
+            stalls: self.stall.count,
+            longest_stall_us: self.stall.longest,
+            quiet_now_us: if outstanding { self.stall.quiet_us(now) } else { 0 },
+            delivery_rate_kbps: self.rate_now_kbps,
+            delivery_rate_max_kbps: self.rate_max.get().unwrap_or(0),
+            send_rate_kbps: self.send_rate_kbps,
+            bytes_in_flight: in_flight,
+            bytes_sent: self.c.bytes_sent,
+            bytes_acked: self.c.bytes_acked,
+            j_lost_bytes: self.c.j_lost_bytes,
+            j_loss_events: self.c.j_loss_events,
+            j_loss_ppm: if self.c.bytes_sent == 0 {
+                0
+            } else {
+                (u128::from(self.c.j_lost_bytes) * 1_000_000 / u128::from(self.c.bytes_sent))
+                    .min(u128::from(u32::MAX)) as u32
+            },
+            holes_reported: self.c.holes_reported,
+            upstream_lost_bytes: self.c.upstream_lost_bytes,
+            upstream_loss_events: self.c.upstream_loss_events,
+            reorder_events: self.c.reorder_events,
+            reorder_max_us: self.c.reorder_max_us,
+            reorder_max_bytes: self.c.reorder_max_bytes,
+            dsacks: self.c.dsacks,
+            dupacks: self.c.dupacks,
+            holes_untracked: self.c.holes_untracked,
+            sender_retrans: self.c.retrans,
+            sender_retrans_bytes: self.c.retrans_bytes,
+            sender_rtos: self.c.rtos,
+            rwnd_bytes: self.rwnd_bytes(),
+            rwnd_limited: self.flags & F_RWND_LIMITED != 0,
+            counterfactual: self.cf,
+        }
+    }
+
+    /// What the shield could have saved on this flow.
+    pub fn counterfactual(&self) -> Counterfactual {
+        self.cf
+    }
+
+    // ---- sequence anchors, handshake, close -------------------------------
+
+    fn anchor(&mut self, seq: u32) {
+        self.snd_max = seq;
+        self.una = seq;
+        self.seen_floor = seq;
+        self.flags |= F_ANCHORED;
+    }
+
+    fn now_ms(&self, now_ns: u64) -> u32 {
+        self.clock.millis(now_ns)
+    }
+
+    fn close(&mut self, now_ns: u64, reset: bool) {
+        if self.conn != ConnState::Closed {
+            self.conn = ConnState::Closed;
+            let at = self.now_ms(now_ns);
+            self.trace.push(at, TraceKind::Closed { reset });
+        }
+    }
+
+    fn on_fin(&mut self, now_ns: u64, flag: u16) {
+        self.flags |= flag;
+        if self.flags & (F_FIN_S | F_FIN_R) == F_FIN_S | F_FIN_R {
+            self.close(now_ns, false);
+        } else if self.conn != ConnState::Closed {
+            self.conn = ConnState::Closing;
+        }
+    }
+
+    fn on_sender_syn(&mut self, now: Micros, now_ns: u64, seg: &Segment) {
+        if self.hs.sender.syn_seen && seg.seq == self.isn_s {
+            self.hs.sender.syn_retransmitted = true;
+            return;
+        }
+        if self.hs.sender.syn_seen || self.hs.midstream || self.conn == ConnState::Closed {
+            // A new connection on the same 5-tuple: start over.
+            *self = FlowShield::new(now_ns, seg);
+        }
+        self.hs.sender = SideOptions::from_syn(&seg.opts);
+        self.isn_s = seg.seq;
+        self.s_syn_at = now;
+        self.anchor(seg.seq);
+        self.snd_max = seg.seq.wrapping_add(1);
+        self.flags |= F_DATA_SEEN;
+        self.stall.on_outstanding(now);
+    }
+
+    fn on_receiver_syn(&mut self, now: Micros, seg: &Segment) {
+        if self.hs.receiver.syn_seen && seg.seq == self.isn_r {
+            self.hs.receiver.syn_retransmitted = true;
+            return;
+        }
+        self.hs.receiver = SideOptions::from_syn(&seg.opts);
+        self.isn_r = seg.seq;
+        self.r_syn_at = now;
+    }
+
+    /// R's segment acknowledges S's SYN: J's handshake RTT.
+    fn receiver_acks_syn(&mut self, now: Micros, now_ns: u64, cfg: &ShieldConfig) {
+        self.flags |= F_S_SYN_ACKED;
+        if !self.hs.sender.syn_retransmitted {
+            let rtt = elapsed(now, self.s_syn_at).max(1);
+            self.rtt.on_sample(now, rtt, cfg.min_rtt_window_us);
+            self.rto.on_sample(rtt.saturating_add(self.s_rtt.get().unwrap_or(0)));
+            self.rto_us = self.rto.rto_us(cfg.rto_min_us, cfg.rto_initial_us);
+        }
+        self.handshake_progress(now_ns);
+    }
+
+    /// S's segment acknowledges R's SYN: the S-side handshake RTT.
+    fn sender_acks_syn(&mut self, now: Micros, now_ns: u64) {
+        self.flags |= F_R_SYN_ACKED;
+        if !self.hs.receiver.syn_retransmitted {
+            self.s_rtt.on_sample(elapsed(now, self.r_syn_at).max(1));
+        }
+        self.handshake_progress(now_ns);
+    }
+
+    fn handshake_progress(&mut self, now_ns: u64) {
+        let both = F_S_SYN_ACKED | F_R_SYN_ACKED;
+        if self.flags & both == both && self.conn == ConnState::Handshake {
+            self.conn = ConnState::Established;
+            let j = if self.hs.sender.syn_retransmitted { 0 } else { self.rtt.latest };
+            let s =
+                if self.hs.receiver.syn_retransmitted { 0 } else { self.s_rtt.get().unwrap_or(0) };
+            let at = self.now_ms(now_ns);
+            self.trace.push(at, TraceKind::Handshake { j_rtt_us: j, s_rtt_us: s });
+        }
+    }
+
+    // ---- S -> R ------------------------------------------------------------
+
+    fn on_sender_segment(&mut self, now: Micros, now_ns: u64, seg: &Segment, cfg: &ShieldConfig) {
+        if seg.is_syn() {
+            self.on_sender_syn(now, now_ns, seg);
+        }
+        if seg.has_ack()
+            && self.hs.receiver.syn_seen
+            && self.flags & F_R_SYN_ACKED == 0
+            && seg.ack == self.isn_r.wrapping_add(1)
+        {
+            self.sender_acks_syn(now, now_ns);
+        }
+        if let Some((tsval, tsecr)) = seg.opts.ts {
+            // S echoes R's TSval: S-side RTT from TS progression.
+            if let Some(at) = self.ts_s.echo(tsecr) {
+                self.s_rtt.on_sample(elapsed(now, at).max(1));
+            }
+            if seg.payload_len > 0 {
+                self.ts_j.record(tsval, now);
+            }
+        }
+        let len = seg.payload_len.wrapping_add(u32::from(seg.is_fin()));
+        if len != 0 {
+            let start = seg.seq.wrapping_add(u32::from(seg.is_syn()));
+            self.on_data(now, now_ns, start, start.wrapping_add(len), seg.payload_len > 0, cfg);
+        }
+        if seg.is_fin() {
+            self.on_fin(now_ns, F_FIN_S);
+        }
+    }
+
+    fn on_data(
+        &mut self,
+        now: Micros,
+        now_ns: u64,
+        seq: u32,
+        end: u32,
+        has_payload: bool,
+        cfg: &ShieldConfig,
+    ) {
+        if self.flags & F_ANCHORED == 0 {
+            self.anchor(seq);
+        }
+        if self.flags & F_DATA_SEEN == 0 {
+            // Anchored on an ACK only: the first data the box sees sets the
+            // floor; bytes before it were sent before the box watched.
+            self.flags |= F_DATA_SEEN;
+            if seq_gt(seq, self.seen_floor) {
+                self.seen_floor = seq;
+                self.snd_max = seq_max(self.snd_max, seq);
+            }
+        }
+        if self.conn == ConnState::Handshake && self.hs.receiver.syn_seen {
+            self.conn = ConnState::Established;
+        }
+        let prev_max = self.snd_max;
+        if seq_gt(end, prev_max) {
+            if seq_gt(seq, prev_max) {
+                self.gaps.add(prev_max, seq);
+            }
+            let new = end.wrapping_sub(seq_max(seq, prev_max));
+            if self.una == prev_max {
+                self.stall.on_outstanding(now);
+            }
+            self.snd_max = end;
+            self.c.bytes_sent = self.c.bytes_sent.saturating_add(u64::from(new));
+            self.tick.sent = self.tick.sent.saturating_add(new);
+            if has_payload {
+                self.seq_samples.push(end, now);
+            }
+        }
+        if seq_lt(seq, prev_max) {
+            self.on_retransmit(now, now_ns, seq, seq_min(end, prev_max), cfg);
+        }
+    }
+
+    fn on_retransmit(&mut self, now: Micros, now_ns: u64, rs: u32, re: u32, cfg: &ShieldConfig) {
+        self.c.retrans = self.c.retrans.saturating_add(1);
+        self.c.retrans_bytes = self.c.retrans_bytes.saturating_add(u64::from(seq_span(rs, re)));
+        let outstanding = seq_gt(self.snd_max, self.una);
+        let quiet = self.stall.quiet_us(now);
+        let covers_una = seq_le(rs, self.una) && seq_gt(re, self.una);
+        self.gaps.fill(rs, re);
+        self.seq_samples.invalidate_after(rs);
+        let mut flags = 0;
+        if seq_le(re, self.una) {
+            self.cf.spurious_retrans = self.cf.spurious_retrans.saturating_add(1);
+            self.cf.retrans_already_acked = self.cf.retrans_already_acked.saturating_add(1);
+            flags |= RX_SPURIOUS;
+        }
+        // An RTO retransmission: the first unacknowledged segment, with no
+        // loss evidence from R, after at least (nearly) the minimum RTO of quiet.
+        let is_rto = covers_una
+            && outstanding
+            && !self.holes.any_active()
+            && self.dupacks_since_progress == 0
+            && quiet >= pct(cfg.rto_min_us, 90);
+        if is_rto {
+            flags |= RX_RTO;
+            self.c.rtos = self.c.rtos.saturating_add(1);
+            let in_stall = quiet > cfg.stall_threshold_us(self.rtt.min_rtt());
+            if in_stall {
+                self.cf.rto_during_stall = self.cf.rto_during_stall.saturating_add(1);
+            }
+            self.rto_probe_seq = self.una;
+            self.rto_probe_at = now;
+            self.flags |= F_RTO_PROBE;
+            let at = self.now_ms(now_ns);
+            self.trace.push(at, TraceKind::SenderRto { quiet_us: quiet, in_stall });
+        }
+        self.holes.on_retransmit(rs, re, now, is_rto);
+        self.retx.log(rs, re, flags);
+    }
+
+    // ---- R -> S ------------------------------------------------------------
+
+    fn on_receiver_segment(&mut self, now: Micros, now_ns: u64, seg: &Segment, cfg: &ShieldConfig) {
+        if seg.is_syn() {
+            self.on_receiver_syn(now, seg);
+        } else {
+            self.flags |= F_WINDOW_SEEN;
+        }
+        if let Some((tsval, _)) = seg.opts.ts {
+            self.ts_s.record(tsval, now);
+        }
+        let prev_win = self.last_win;
+        self.last_win = seg.window;
+        if seg.is_fin() {
+            self.on_fin(now_ns, F_FIN_R);
+        }
+        if !seg.has_ack() {
+            return;
+        }
+        let ack = seg.ack;
+        if self.flags & F_ANCHORED == 0 {
+            self.anchor(ack);
+        }
+        if self.hs.sender.syn_seen
+            && self.flags & F_S_SYN_ACKED == 0
+            && ack == self.isn_s.wrapping_add(1)
+        {
+            self.receiver_acks_syn(now, now_ns, cfg);
+        }
+        let ts_sent = seg.opts.ts.and_then(|(_, tsecr)| self.ts_j.echo(tsecr));
+        let blocks = seg.opts.sack_blocks();
+        let dsack = dsack_of(ack, blocks);
+        if let Some((l, r)) = dsack {
+            self.on_dsack(l, r);
+        }
+        let regular = if dsack.is_some() { blocks.get(1..).unwrap_or(&[]) } else { blocks };
+        if seq_gt(ack, self.una) {
+            if seq_gt(ack, self.snd_max) {
+                // R acknowledges bytes the box never forwarded (asymmetric
+                // path or mid-stream): follow R.
+                self.snd_max = ack;
+            }
+            self.on_ack_progress(now, ack, ts_sent, cfg);
+        } else if ack == self.una
+            && seg.payload_len == 0
+            && !seg.is_fin()
+            && !seg.is_syn()
+            && seg.window == prev_win
+            && seq_gt(self.snd_max, self.una)
+        {
+            self.c.dupacks = self.c.dupacks.saturating_add(1);
+            self.dupacks_since_progress = self.dupacks_since_progress.saturating_add(1);
+            if regular.is_empty() && !self.hs.sack_ok() {
+                // Without SACK, a dupACK says the segment at `una` is missing.
+                let mss = self.hs.mss_to_receiver().map_or(DEFAULT_MSS, u32::from).max(1);
+                let end = self.una.wrapping_add(seq_span(self.una, self.snd_max).min(mss));
+                self.report_hole(now, self.una, end, end);
+            }
+        }
+        self.close_filled_holes(now, regular);
+        let mut gaps = [(0u32, 0u32); 4];
+        let (n, high) = sack_gaps(self.una, regular, self.snd_max, &mut gaps);
+        for &(s, e) in gaps.iter().take(n) {
+            self.report_hole(now, s, e, high);
+        }
+        self.sacked = sacked_bytes(self.una, regular, self.snd_max);
+    }
+
+    fn on_ack_progress(
+        &mut self,
+        now: Micros,
+        ack: u32,
+        ts_sent: Option<Micros>,
+        cfg: &ShieldConfig,
+    ) {
+        let newly = seq_span(self.una, ack);
+        let seq_sent = self.seq_samples.on_ack(ack);
+        let min_rtt = self.rtt.min_rtt();
+        if let Some(len) = self.stall.on_progress(now, cfg.stall_threshold_us(min_rtt)) {
+            self.tick.stall_us = self.tick.stall_us.max(len);
+        }
+        if let Some(at) = ts_sent.or(seq_sent) {
+            self.rtt_sample(now, at, cfg);
+        }
+        if self.flags & F_RTO_PROBE != 0 && seq_gt(ack, self.rto_probe_seq) {
+            self.flags &= !F_RTO_PROBE;
+            // The original's ACK came back sooner than the retransmission
+            // could have travelled J: the RTO was spurious (a stall, not a loss).
+            if self.rtt.min_rtt().is_some_and(|m| elapsed(now, self.rto_probe_at) < m / 2) {
+                self.cf.spurious_rto = self.cf.spurious_rto.saturating_add(1);
+                self.cf.spurious_retrans = self.cf.spurious_retrans.saturating_add(1);
+                let p = self.rto_probe_seq;
+                self.retx.mark(p, p.wrapping_add(1), RX_SPURIOUS);
+            }
+        }
+        self.una = ack;
+        self.c.bytes_acked = self.c.bytes_acked.saturating_add(u64::from(newly));
+        self.tick.delivered = self.tick.delivered.saturating_add(newly);
+        self.dupacks_since_progress = 0;
+        self.gaps.retire(ack);
+    }
+
+    fn rtt_sample(&mut self, now: Micros, sent_at: Micros, cfg: &ShieldConfig) {
+        let rtt = elapsed(now, sent_at).max(1);
+        self.rtt.on_sample(now, rtt, cfg.min_rtt_window_us);
+        if !self.stall.shadows(sent_at) {
+            self.tick.min_clean_rtt = self.tick.min_clean_rtt.min(rtt);
+        }
+        self.rto.on_sample(rtt.saturating_add(self.s_rtt.get().unwrap_or(0)));
+        self.rto_us = self.rto.rto_us(cfg.rto_min_us, cfg.rto_initial_us);
+    }
+
+    fn on_dsack(&mut self, l: u32, r: u32) {
+        self.c.dsacks = self.c.dsacks.saturating_add(1);
+        let Some(e) = self.retx.on_dsack(l, r) else {
+            return;
+        };
+        self.cf.spurious_retrans = self.cf.spurious_retrans.saturating_add(1);
+        if e.flags & RX_RTO != 0 {
+            self.cf.spurious_rto = self.cf.spurious_rto.saturating_add(1);
+        }
+        if e.flags & RX_COUNTED_J_LOSS != 0 {
+            // The hole was counted as a loss on J, but R got the original
+            // too: it was late. Move it (approximately, per retransmission).
+            let b = u64::from(seq_span(e.seq, e.end));
+            self.c.j_lost_bytes = self.c.j_lost_bytes.saturating_sub(b);
+            self.c.j_loss_events = self.c.j_loss_events.saturating_sub(1);
+            self.c.reorder_events = self.c.reorder_events.saturating_add(1);
+            if e.flags & RX_RTO == 0 {
+                self.cf.fast_retx_by_j_loss = self.cf.fast_retx_by_j_loss.saturating_sub(1);
+                self.cf.fast_retx_by_reorder = self.cf.fast_retx_by_reorder.saturating_add(1);
+            }
+        }
+    }
+
+    fn report_hole(&mut self, now: Micros, s: u32, e: u32, high: u32) {
+        let flags = if seq_lt(s, self.seen_floor) {
+            H_UNKNOWN
+        } else if self.gaps.overlaps(s, e) {
+            H_UPSTREAM
+        } else {
+            0
+        };
+        match self.holes.report(s, e, high, now, flags) {
+            Reported::New => {
+                if flags == 0 {
+                    self.c.holes_reported = self.c.holes_reported.saturating_add(1);
+                    self.tick.holes = self.tick.holes.saturating_add(1);
+                }
+                // Karn: segments above a hole are acknowledged only after it is repaired.
+                self.seq_samples.invalidate_after(s);
+            }
+            Reported::Known => {}
+            Reported::Full => self.c.holes_untracked = self.c.holes_untracked.saturating_add(1),
+        }
+    }
+
+    fn close_filled_holes(&mut self, now: Micros, regular: &[(u32, u32)]) {
+        let mut out = [None; 3];
+        if self.holes.on_ack(self.una, regular, now, self.rtt.min_rtt(), &mut out) == 0 {
+            return;
+        }
+        for f in out.iter().flatten() {
+            let fast_retx = f.flags & H_RETX != 0 && f.flags & H_RTO == 0;
+            match f.kind {
+                FillKind::JLoss => {
+                    self.c.j_lost_bytes = self.c.j_lost_bytes.saturating_add(u64::from(f.bytes()));
+                    self.c.j_loss_events = self.c.j_loss_events.saturating_add(1);
+                    if fast_retx {
+                        self.cf.fast_retx_by_j_loss = self.cf.fast_retx_by_j_loss.saturating_add(1);
+                    }
+                    self.retx.mark(f.start, f.end, RX_COUNTED_J_LOSS);
+                }
+                FillKind::Upstream => {
+                    self.c.upstream_lost_bytes =
+                        self.c.upstream_lost_bytes.saturating_add(u64::from(f.bytes()));
+                    self.c.upstream_loss_events = self.c.upstream_loss_events.saturating_add(1);
+                    if fast_retx {
+                        self.cf.fast_retx_by_upstream_loss =
+                            self.cf.fast_retx_by_upstream_loss.saturating_add(1);
+                    }
+                }
+                FillKind::Unknown => {}
+                FillKind::Reorder { late_us, extent_bytes, retransmitted } => {
+                    self.c.reorder_events = self.c.reorder_events.saturating_add(1);
+                    self.c.reorder_max_us = self.c.reorder_max_us.max(late_us);
+                    self.c.reorder_max_bytes = self.c.reorder_max_bytes.max(extent_bytes);
+                    self.tick.reorders = self.tick.reorders.saturating_add(1);
+                    if retransmitted {
+                        if fast_retx {
+                            self.cf.fast_retx_by_reorder =
+                                self.cf.fast_retx_by_reorder.saturating_add(1);
+                        }
+                        self.cf.spurious_retrans = self.cf.spurious_retrans.saturating_add(1);
+                        self.retx.mark(f.start, f.end, RX_SPURIOUS);
+                    }
+                }
+            }
+        }
+    }
+
+    fn rwnd_bytes(&self) -> Option<u32> {
+        if self.flags & F_WINDOW_SEEN == 0 {
+            return None;
+        }
+        let shift = self.hs.receiver_window_shift()?;
+        Some(u32::from(self.last_win) << shift)
+    }
+
+    fn update_rwnd_limited(&mut self, cfg: &ShieldConfig) {
+        let limited = self.rwnd_bytes().is_some_and(|w| {
+            w > 0 && seq_span(self.una, self.snd_max) >= pct(w, cfg.rwnd_limited_pct)
+        });
+        if limited {
+            self.flags |= F_RWND_LIMITED;
+        } else {
+            self.flags &= !F_RWND_LIMITED;
+        }
+    }
+
+    // ---- classifier tick -----------------------------------------------------
+
+    fn maybe_tick(&mut self, now: Micros, now_ns: u64, group: &mut GroupState, cfg: &ShieldConfig) {
+        let min_rtt = self.rtt.min_rtt();
+        let len = elapsed(now, self.tick.start);
+        if len < cfg.tick_us(min_rtt) {
+            return;
+        }
+        let t = self.tick;
+        self.tick = TickStats::new(now);
+        let outstanding = seq_gt(self.snd_max, self.una);
+        if t.delivered == 0 && t.sent == 0 && !outstanding {
+            return; // idle: no evidence either way
+        }
+        self.rate_now_kbps = kbps(t.delivered, len);
+        self.send_rate_kbps = kbps(t.sent, len);
+        if t.delivered > 0 {
+            self.rate_max.update_max(now, self.rate_now_kbps, cfg.rate_max_window_us);
+        }
+        let rate_pct = self
+            .rate_max
+            .get()
+            .filter(|&m| m > 0)
+            .map_or(0, |m| (u64::from(self.rate_now_kbps) * 100 / u64::from(m)) as u32);
+        if let (true, Some(m)) = (t.min_clean_rtt != u32::MAX, min_rtt) {
+            self.queue_us = Some(t.min_clean_rtt.saturating_sub(m));
+        }
+        let quiet = if outstanding { self.stall.quiet_us(now) } else { 0 };
+        let ongoing = if quiet > cfg.stall_threshold_us(min_rtt) { quiet } else { 0 };
+        let f = TickFeatures {
+            queue_us: self.queue_us,
+            min_rtt_us: min_rtt,
+            jitter_us: self.rtt.jitter(),
+            rate_pct_of_max: rate_pct,
+            losses: u32::from(t.holes),
+            reorders: u32::from(t.reorders),
+            stall_us: t.stall_us.max(ongoing),
+        };
+        self.ticks = self.ticks.saturating_add(1);
+        let ev = evidence(&f, cfg);
+        self.last_reason = ev.reason;
+        group.record_vote(now_ns, ev.class, cfg);
+        if let Some(from) = self.hyst.vote(ev.class, ev.strong, cfg) {
+            let at = self.now_ms(now_ns);
+            self.trace.push(
+                at,
+                TraceKind::ClassChanged {
+                    from,
+                    to: ev.class,
+                    reason: ev.reason,
+                    queue_us: ev.queue_us,
+                    value: ev.value,
+                },
+            );
+        }
+    }
+
+    /// Bytes of this struct (the per-flow memory the shield needs).
+    pub const SIZE_BYTES: usize = core::mem::size_of::<FlowShield>();
+}
+
+/// Guard: the flow state stays a small plain value.
+const _: () = assert!(FlowShield::SIZE_BYTES <= 768);

@@ -1,0 +1,429 @@
+//! Loss and reordering on J versus loss upstream of the box.
+//!
+//! R reports holes: gaps between its cumulative ACK and its SACK blocks, or
+//! (without SACK) duplicate ACKs. Every byte of such a hole either
+//! * passed the box (it is in the range the box forwarded and not in an
+//!   [`UpstreamGaps`] entry): it was lost or delayed on J, or
+//! * never reached the box: it was lost upstream, between S and the box.
+//!
+//! When the hole is filled, the way it was filled tells which: filled with no
+//! retransmission passing the box (or sooner after the retransmission than
+//! half of J's min-RTT, too soon for the retransmission to have reached R and
+//! come back) means the original arrived late: reordering. Filled after a
+//! retransmission that had time to do it: a loss.
+
+use crate::clock::{elapsed, Micros};
+use crate::seq::{seq_ge, seq_gt, seq_le, seq_lt, seq_max, seq_min, seq_span};
+
+/// Hole flags.
+pub(crate) const H_UPSTREAM: u8 = 1;
+pub(crate) const H_RETX: u8 = 2;
+pub(crate) const H_RTO: u8 = 4;
+pub(crate) const H_UNKNOWN: u8 = 8;
+
+const HOLES: usize = 3;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Hole {
+    /// Start when first reported (for the reorder extent and loss bytes).
+    origin: u32,
+    /// Lowest byte still missing (advances with the cumulative ACK).
+    start: u32,
+    end: u32,
+    opened: Micros,
+    /// Highest right edge R reported above the hole while it was open.
+    high: u32,
+    retx_at: Micros,
+    flags: u8,
+    active: bool,
+}
+
+/// How a closed hole is classified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FillKind {
+    /// Lost on J and repaired by a retransmission.
+    JLoss,
+    /// The box never saw these bytes: lost between S and the box.
+    Upstream,
+    /// Below the first byte the box saw (mid-stream pickup): unknowable.
+    Unknown,
+    /// Arrived late: reordering on J.
+    Reorder {
+        late_us: u32,
+        extent_bytes: u32,
+        /// S had retransmitted it anyway (a spurious fast retransmit).
+        retransmitted: bool,
+    },
+}
+
+/// A hole that closed on this ACK.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Filled {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    pub(crate) kind: FillKind,
+    pub(crate) flags: u8,
+}
+
+impl Filled {
+    pub(crate) fn bytes(&self) -> u32 {
+        seq_span(self.start, self.end)
+    }
+}
+
+/// What `report` did with a hole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reported {
+    New,
+    Known,
+    /// No free slot: not tracked (fail-open, counted by the caller).
+    Full,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct HoleTable {
+    h: [Hole; HOLES],
+}
+
+fn overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
+    seq_lt(a.0, b.1) && seq_gt(a.1, b.0)
+}
+
+impl HoleTable {
+    pub(crate) fn any_active(&self) -> bool {
+        self.h.iter().any(|h| h.active)
+    }
+
+    /// R reports [start, end) missing, with SACKed data up to `high`.
+    pub(crate) fn report(
+        &mut self,
+        start: u32,
+        end: u32,
+        high: u32,
+        now: Micros,
+        flags: u8,
+    ) -> Reported {
+        if !seq_lt(start, end) {
+            return Reported::Known;
+        }
+        if let Some(h) =
+            self.h.iter_mut().find(|h| h.active && overlaps((h.start, h.end), (start, end)))
+        {
+            h.high = seq_max(h.high, high);
+            h.flags |= flags & (H_UPSTREAM | H_UNKNOWN);
+            return Reported::Known;
+        }
+        match self.h.iter_mut().find(|h| !h.active) {
+            Some(slot) => {
+                *slot = Hole {
+                    origin: start,
+                    start,
+                    end,
+                    opened: now,
+                    high: seq_max(high, end),
+                    retx_at: now,
+                    flags,
+                    active: true,
+                };
+                Reported::New
+            }
+            None => Reported::Full,
+        }
+    }
+
+    /// S retransmitted [seq, end). Returns whether it went into an open hole.
+    pub(crate) fn on_retransmit(&mut self, seq: u32, end: u32, now: Micros, rto: bool) -> bool {
+        let mut hit = false;
+        for h in self.h.iter_mut().filter(|h| h.active) {
+            if overlaps((h.start, h.end), (seq, end)) {
+                if h.flags & H_RETX == 0 {
+                    h.retx_at = now;
+                }
+                h.flags |= H_RETX | if rto { H_RTO } else { 0 };
+                hit = true;
+            }
+        }
+        hit
+    }
+
+    /// R's ACK `ack` with SACK `blocks`: close the holes it fills and write
+    /// them to `out` (at most one per tracked hole). Returns how many closed.
+    pub(crate) fn on_ack(
+        &mut self,
+        ack: u32,
+        blocks: &[(u32, u32)],
+        now: Micros,
+        min_rtt: Option<u32>,
+        out: &mut [Option<Filled>; HOLES],
+    ) -> usize {
+        let mut n = 0;
+        for (h, slot) in self.h.iter_mut().zip(out.iter_mut()) {
+            *slot = None;
+            if !h.active {
+                continue;
+            }
+            let covered_by_block =
+                blocks.iter().any(|&(l, r)| seq_lt(l, r) && seq_le(l, h.start) && seq_ge(r, h.end));
+            if !(seq_ge(ack, h.end) || covered_by_block) {
+                if seq_gt(ack, h.start) {
+                    h.start = seq_min(ack, h.end);
+                }
+                continue;
+            }
+            h.active = false;
+            let kind = if h.flags & H_UNKNOWN != 0 {
+                FillKind::Unknown
+            } else if h.flags & H_UPSTREAM != 0 {
+                FillKind::Upstream
+            } else if h.flags & H_RETX != 0 {
+                let too_soon = min_rtt.is_some_and(|m| elapsed(now, h.retx_at) < m / 2);
+                if too_soon {
+                    FillKind::Reorder {
+                        late_us: elapsed(now, h.opened),
+                        extent_bytes: seq_span(h.origin, h.high),
+                        retransmitted: true,
+                    }
+                } else {
+                    FillKind::JLoss
+                }
+            } else {
+                FillKind::Reorder {
+                    late_us: elapsed(now, h.opened),
+                    extent_bytes: seq_span(h.origin, h.high),
+                    retransmitted: false,
+                }
+            };
+            *slot = Some(Filled { start: h.origin, end: h.end, kind, flags: h.flags });
+            n += 1;
+        }
+        n
+    }
+}
+
+/// Ranges of S's sequence space the box never saw (S's data lost upstream).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct UpstreamGaps {
+    g: [(u32, u32); 2],
+    len: u8,
+}
+
+impl UpstreamGaps {
+    fn entries(&self) -> &[(u32, u32)] {
+        self.g.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// The box saw a jump from `start` to `end`.
+    pub(crate) fn add(&mut self, start: u32, end: u32) {
+        if let Some(slot) = self.g.get_mut(usize::from(self.len)) {
+            *slot = (start, end);
+            self.len += 1;
+        } else if let Some(last) = self.g.last_mut() {
+            // Full: widen the newest gap (over-attributing to upstream is the
+            // conservative side: it never makes J look worse than it is).
+            last.1 = end;
+        }
+    }
+
+    pub(crate) fn overlaps(&self, start: u32, end: u32) -> bool {
+        self.entries().iter().any(|&g| overlaps(g, (start, end)))
+    }
+
+    /// S retransmitted [seq, end): those bytes have now passed the box.
+    pub(crate) fn fill(&mut self, seq: u32, end: u32) -> bool {
+        let mut hit = false;
+        for g in self.g.iter_mut().take(usize::from(self.len)) {
+            if !overlaps(*g, (seq, end)) {
+                continue;
+            }
+            hit = true;
+            if seq_le(seq, g.0) {
+                g.0 = seq_min(end, g.1);
+            } else if seq_ge(end, g.1) {
+                g.1 = seq;
+            }
+        }
+        self.compact();
+        hit
+    }
+
+    /// R acknowledged up to `ack`.
+    pub(crate) fn retire(&mut self, ack: u32) {
+        for g in self.g.iter_mut().take(usize::from(self.len)) {
+            if seq_gt(ack, g.0) {
+                g.0 = seq_min(ack, g.1);
+            }
+        }
+        self.compact();
+    }
+
+    fn compact(&mut self) {
+        let mut kept = 0usize;
+        for i in 0..usize::from(self.len).min(self.g.len()) {
+            let g = self.g[i];
+            if seq_lt(g.0, g.1) {
+                self.g[kept] = g;
+                kept += 1;
+            }
+        }
+        self.len = kept as u8;
+    }
+}
+
+/// RFC 2883: the first SACK block is a DSACK if it lies at or below the
+/// cumulative ACK, or inside the second block.
+pub(crate) fn dsack_of(ack: u32, blocks: &[(u32, u32)]) -> Option<(u32, u32)> {
+    let first = *blocks.first()?;
+    if !seq_lt(first.0, first.1) {
+        return None;
+    }
+    if seq_le(first.1, ack) {
+        return Some(first);
+    }
+    let second = blocks.get(1)?;
+    (seq_ge(first.0, second.0) && seq_le(first.1, second.1)).then_some(first)
+}
+
+/// Gaps between `ack` and the valid SACK blocks (those above `ack`, not past
+/// `snd_max`). Writes them to `out`, returns (count, highest right edge).
+pub(crate) fn sack_gaps(
+    ack: u32,
+    blocks: &[(u32, u32)],
+    snd_max: u32,
+    out: &mut [(u32, u32); 4],
+) -> (usize, u32) {
+    let mut sorted = [(0u32, 0u32); 4];
+    let mut n = 0usize;
+    for &(l, r) in blocks {
+        if n == sorted.len() {
+            break;
+        }
+        if !(seq_lt(l, r) && seq_gt(r, ack) && seq_le(r, snd_max)) {
+            continue;
+        }
+        let b = (seq_max(l, ack), r);
+        // insertion sort by distance from ack
+        let mut i = n;
+        while i > 0 && seq_lt(b.0, sorted[i - 1].0) {
+            sorted[i] = sorted[i - 1];
+            i -= 1;
+        }
+        sorted[i] = b;
+        n += 1;
+    }
+    let mut cursor = ack;
+    let mut high = ack;
+    let mut gaps = 0usize;
+    for &(l, r) in sorted.iter().take(n) {
+        if seq_lt(cursor, l) {
+            if let Some(o) = out.get_mut(gaps) {
+                *o = (cursor, l);
+                gaps += 1;
+            }
+        }
+        cursor = seq_max(cursor, r);
+        high = seq_max(high, r);
+    }
+    (gaps, high)
+}
+
+/// Bytes R reports SACKed above `ack` (valid, non-overlapping blocks assumed
+/// as R sends them; overlaps are rare and only make in-flight look smaller).
+pub(crate) fn sacked_bytes(ack: u32, blocks: &[(u32, u32)], snd_max: u32) -> u32 {
+    blocks
+        .iter()
+        .filter(|&&(l, r)| seq_lt(l, r) && seq_gt(l, ack) && seq_le(r, snd_max))
+        .fold(0u32, |acc, &(l, r)| acc.saturating_add(r.wrapping_sub(l)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_from_unsorted_blocks_across_wrap() {
+        let ack = u32::MAX - 999;
+        let blocks = [
+            (ack.wrapping_add(3000), ack.wrapping_add(4000)),
+            (ack.wrapping_add(1000), ack.wrapping_add(2000)),
+        ];
+        let mut out = [(0, 0); 4];
+        let (n, high) = sack_gaps(ack, &blocks, ack.wrapping_add(5000), &mut out);
+        assert_eq!(n, 2);
+        assert_eq!(out[0], (ack, ack.wrapping_add(1000)));
+        assert_eq!(out[1], (ack.wrapping_add(2000), ack.wrapping_add(3000)));
+        assert_eq!(high, ack.wrapping_add(4000));
+        // A block beyond what S sent is ignored.
+        let (n, _) = sack_gaps(
+            ack,
+            &[(ack.wrapping_add(9000), ack.wrapping_add(9100))],
+            ack.wrapping_add(5000),
+            &mut out,
+        );
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn dsack_detection() {
+        assert_eq!(dsack_of(5000, &[(1000, 2000), (6000, 7000)]), Some((1000, 2000)));
+        assert_eq!(dsack_of(5000, &[(6500, 6600), (6000, 7000)]), Some((6500, 6600)));
+        assert_eq!(dsack_of(5000, &[(6000, 7000)]), None);
+        assert_eq!(dsack_of(5000, &[]), None);
+    }
+
+    #[test]
+    fn hole_filled_without_retransmission_is_reorder() {
+        let mut t = HoleTable::default();
+        assert_eq!(t.report(1000, 2000, 5000, 10, 0), Reported::New);
+        assert_eq!(t.report(1500, 2000, 6000, 12, 0), Reported::Known);
+        let mut out = [None; 3];
+        assert_eq!(t.on_ack(6000, &[], 5_010, Some(40_000), &mut out), 1);
+        let f = out[0].unwrap();
+        assert_eq!(
+            f.kind,
+            FillKind::Reorder { late_us: 5_000, extent_bytes: 5000, retransmitted: false }
+        );
+        assert!(!t.any_active());
+    }
+
+    #[test]
+    fn hole_filled_after_retransmission_is_loss_unless_too_soon() {
+        let mut t = HoleTable::default();
+        t.report(1000, 2000, 3000, 0, 0);
+        t.report(8000, 9000, 10000, 0, 0);
+        assert!(t.on_retransmit(1000, 2000, 1_000, false));
+        assert!(t.on_retransmit(8000, 9000, 1_000, false));
+        let mut out = [None; 3];
+        // 45 ms after the retransmission (min RTT 40): the retransmission did it.
+        assert_eq!(t.on_ack(3000, &[], 46_000, Some(40_000), &mut out), 1);
+        assert_eq!(out[0].unwrap().kind, FillKind::JLoss);
+        // 5 ms after: the original was only late.
+        assert_eq!(t.on_ack(3000, &[(8000, 10000)], 6_000, Some(40_000), &mut out), 1);
+        assert!(matches!(out[1].unwrap().kind, FillKind::Reorder { retransmitted: true, .. }));
+    }
+
+    #[test]
+    fn upstream_gap_tracking() {
+        let mut g = UpstreamGaps::default();
+        g.add(1000, 3000);
+        assert!(g.overlaps(2000, 2500));
+        assert!(!g.overlaps(3000, 4000));
+        assert!(g.fill(1000, 2000));
+        assert!(!g.overlaps(1000, 2000));
+        assert!(g.overlaps(2000, 3000));
+        g.retire(3000);
+        assert!(!g.overlaps(0, 10_000));
+        g.add(1, 2);
+        g.add(3, 4);
+        g.add(5, 6); // full: widens the newest
+        assert!(g.overlaps(4, 6));
+    }
+
+    #[test]
+    fn table_full_fails_open() {
+        let mut t = HoleTable::default();
+        for i in 0..3u32 {
+            assert_eq!(t.report(i * 100, i * 100 + 10, 1000, 0, 0), Reported::New);
+        }
+        assert_eq!(t.report(900, 910, 1000, 0, 0), Reported::Full);
+    }
+}
