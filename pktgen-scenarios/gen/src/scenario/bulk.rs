@@ -161,7 +161,7 @@ pub fn generate(out_dir: &Path, o: &BulkOptions) -> Result<PairSummary> {
         let tcp = f
             .path
             .tcp(Port::Access, f.r_seq, ack_no, tcp_flags::ACK, 24_576)
-            .with_options(ts_opts(ts.wrapping_add(7), ts));
+            .with_options(ts_opts(ts.wrapping_add(7), ts.wrapping_sub(20)));
         let frame = f.path.tcp_frame(Port::Access, f.r_ip_id, &tcp, &[]);
         f.r_ip_id = f.r_ip_id.wrapping_add(1);
         out.write(Port::Access, t_ns / 1000, &frame)?;
@@ -188,7 +188,7 @@ pub fn generate(out_dir: &Path, o: &BulkOptions) -> Result<PairSummary> {
             let tcp = f
                 .path
                 .tcp(Port::Core, f.snd_nxt, f.r_seq, tcp_flags::ACK, 502)
-                .with_options(ts_opts(ts, ts.wrapping_sub(20)));
+                .with_options(ts_opts(ts, ts.wrapping_sub(13)));
             let frame = f.path.tcp_frame(
                 Port::Core,
                 f.s_ip_id,
