@@ -39,8 +39,8 @@ usage: bench-pps.sh [options]
   --mem MB              EAL -m with --no-huge (default 1024)
   --no-jitterguard      testpmd arms only
   --no-testpmd          jitterguard arms only
-  --results FILE        append results here (default docs/benchmarks/pps-results.txt
-                        in the repo)
+  --results FILE        append the run log here as a fenced block (default
+                        docs/benchmarks/pps.md in the repo)
 environment: JG_BIN (default /work/main/target/release/jitterguard),
              TESTPMD (default dpdk-testpmd), JG_GEN (jg-gen binary, used only to
              generate the default scenario)
@@ -58,7 +58,7 @@ lcores=0,1
 mem=1024
 want_jg=1
 want_tp=1
-results="$repo/docs/benchmarks/pps-results.txt"
+results="$repo/docs/benchmarks/pps.md"
 JG_BIN=${JG_BIN:-/work/main/target/release/jitterguard}
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 cmdline="$0 $*"
@@ -290,5 +290,10 @@ median() {
 } | tee -a "$report"
 
 mkdir -p "$(dirname "$results")"
-cat "$report" >>"$results"
+{
+    echo
+    echo '```text'
+    cat "$report"
+    echo '```'
+} >>"$results"
 echo "appended to $results"
