@@ -4,8 +4,8 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use wire::gtpu::{msg_type, GtpuRepr, PDU_TYPE_DL};
 use wire::{
-    build_ack, parse, rewrite, AckFields, EncapRepr, EthernetRepr, FrameRepr, IpAddress, L4Repr,
-    TcpOptions, TcpRepr, TunnelRepr, VlanStack,
+    build_ack, parse, parse_into, rewrite, AckFields, EncapRepr, EthernetRepr, FrameRepr,
+    IpAddress, L4Repr, Parsed, TcpOptions, TcpRepr, TunnelRepr, VlanStack,
 };
 
 const ETH: EthernetRepr = EthernetRepr { dst: [2, 0, 0, 0, 0, 1], src: [2, 0, 0, 0, 0, 2] };
@@ -64,6 +64,14 @@ fn benches(c: &mut Criterion) {
     g.bench_function("tcp_ack_66B", |b| b.iter(|| parse(black_box(&ack))));
     g.bench_function("tcp_data_1514B", |b| b.iter(|| parse(black_box(&data))));
     g.bench_function("gtpu_psc_tcp_data", |b| b.iter(|| parse(black_box(&gtp))));
+    // The dataplane's way: one Parsed slot per packet, filled in place.
+    let mut slot = Parsed::EMPTY;
+    g.bench_function("gtpu_psc_tcp_data_into", |b| {
+        b.iter(|| {
+            parse_into(black_box(&gtp), &mut slot);
+            black_box(slot.tcp.map(|t| t.seq))
+        })
+    });
     g.finish();
 
     let mut g = c.benchmark_group("rewrite");

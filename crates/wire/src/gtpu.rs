@@ -95,6 +95,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> GtpuHeader<T> {
 }
 
 /// Parses the GTP-U header at the start of `buf` (a UDP payload).
+#[inline]
 pub fn parse_gtpu(buf: &[u8]) -> Result<GtpuInfo, ParseError> {
     let flags = u8_at(buf, 0).ok_or(ParseError::Truncated(Layer::Gtpu))?;
     if flags & 0xf0 != flag::VERSION_1 | flag::PT {

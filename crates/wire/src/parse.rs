@@ -5,15 +5,13 @@
 //! and build never have to walk again. At most one tunnel level is followed:
 //! a tunnel port seen inside a tunnel is plain UDP.
 
-use crate::bytes::u8_at;
+use crate::bytes::{array, u8_at};
 use crate::error::{Layer, ParseError};
 use crate::ethernet::{ethertype, parse_l2, VlanStack};
 use crate::gre::{self, parse_gre};
 use crate::gtpu::{self, parse_gtpu};
-use crate::ipv4::Ipv4Packet;
-use crate::ipv6::{next_header, walk_ext_headers, Ipv6Packet, HEADER_LEN as IPV6_HEADER_LEN};
-use crate::tcp::TcpSegment;
-use crate::tcp_options::{parse_options, TcpOptions};
+use crate::ipv6::{next_header, walk_ext_headers, HEADER_LEN as IPV6_HEADER_LEN};
+use crate::tcp_options::{parse_options_into, TcpOptions};
 use crate::udp::UdpDatagram;
 use crate::vxlan::{self, parse_vxlan};
 use crate::IpAddress;
@@ -144,19 +142,26 @@ impl Default for Parsed {
 }
 
 /// Parses `frame`. Never panics and never allocates, whatever the bytes.
+#[inline]
 pub fn parse(frame: &[u8]) -> Parsed {
     let mut p = Parsed::EMPTY;
-    if let Err(e) = parse_frame(frame, &mut p) {
+    parse_into(frame, &mut p);
+    p
+}
+
+/// Like [`parse`], but fills a `Parsed` the caller owns (for example one
+/// slot per mbuf of a burst), so the 300-byte result is never copied.
+#[inline]
+pub fn parse_into(frame: &[u8], p: &mut Parsed) {
+    *p = Parsed::EMPTY;
+    if let Err(e) = parse_frame(frame, p) {
         p.error = Some(e);
     }
-    p
 }
 
 /// What the IP layer tells the layers above.
 struct IpInfo {
     l3: usize,
-    src: IpAddress,
-    dst: IpAddress,
     proto: u8,
     is_v6: bool,
     /// Offset of the L4 header.
@@ -168,6 +173,7 @@ struct IpInfo {
     fragment: bool,
 }
 
+#[inline(always)]
 fn parse_frame(frame: &[u8], p: &mut Parsed) -> Result<(), ParseError> {
     let (l3, et) = parse_l2(frame, 0, Some(&mut p.vlans), Layer::Ethernet)?;
     let version = match et {
@@ -200,6 +206,7 @@ fn parse_frame(frame: &[u8], p: &mut Parsed) -> Result<(), ParseError> {
             let udp_end = ip.l4 + usize::from(udp.len());
             let tun_at = ip.l4 + crate::udp::HEADER_LEN;
             if dport == gtpu::PORT || sport == gtpu::PORT {
+                let (outer_src, outer_dst) = ip_addrs(frame, &ip);
                 let g = parse_gtpu(frame.get(tun_at..udp_end).unwrap_or(&[]))?;
                 p.tunnel = Some(Tunnel {
                     kind: TunnelKind::Gtpu {
@@ -208,8 +215,8 @@ fn parse_frame(frame: &[u8], p: &mut Parsed) -> Result<(), ParseError> {
                         pdu_type: g.pdu_type,
                         msg_type: g.msg_type,
                     },
-                    outer_src: ip.src,
-                    outer_dst: ip.dst,
+                    outer_src,
+                    outer_dst,
                     outer_udp: Some(ip.l4),
                     header: tun_at,
                     header_len: g.header_len,
@@ -227,12 +234,13 @@ fn parse_frame(frame: &[u8], p: &mut Parsed) -> Result<(), ParseError> {
                 return parse_inner_ip(bounded, inner_at, v, p);
             }
             if dport == vxlan::PORT {
+                let (outer_src, outer_dst) = ip_addrs(frame, &ip);
                 let vni = parse_vxlan(frame.get(tun_at..udp_end).unwrap_or(&[]))?;
                 let inner_l2 = tun_at + vxlan::HEADER_LEN;
                 p.tunnel = Some(Tunnel {
                     kind: TunnelKind::Vxlan { vni },
-                    outer_src: ip.src,
-                    outer_dst: ip.dst,
+                    outer_src,
+                    outer_dst,
                     outer_udp: Some(ip.l4),
                     header: tun_at,
                     header_len: vxlan::HEADER_LEN,
@@ -247,6 +255,7 @@ fn parse_frame(frame: &[u8], p: &mut Parsed) -> Result<(), ParseError> {
             let g = parse_gre(frame.get(ip.l4..ip.end).unwrap_or(&[]))?;
             let inner_at = ip.l4 + g.header_len;
             let teb = g.protocol == ethertype::TEB;
+            let (outer_src, outer_dst) = ip_addrs(frame, &ip);
             p.tunnel = Some(Tunnel {
                 kind: TunnelKind::Gre {
                     protocol: g.protocol,
@@ -254,8 +263,8 @@ fn parse_frame(frame: &[u8], p: &mut Parsed) -> Result<(), ParseError> {
                     seq: g.seq,
                     checksum_present: g.checksum_present,
                 },
-                outer_src: ip.src,
-                outer_dst: ip.dst,
+                outer_src,
+                outer_dst,
                 outer_udp: None,
                 header: ip.l4,
                 header_len: g.header_len,
@@ -296,97 +305,152 @@ fn parse_inner_ethernet(frame: &[u8], at: usize, p: &mut Parsed) -> Result<(), P
     }
 }
 
+#[inline(always)]
 fn parse_inner_ip(frame: &[u8], at: usize, version: u8, p: &mut Parsed) -> Result<(), ParseError> {
     let ip = parse_ip(frame, at, version)?;
     parse_l4(frame, &ip, p)
 }
 
-#[inline]
+/// Reads the IP header at `at`. The fixed header is copied into an array
+/// with one bounds check, so the field reads below cannot fail.
+/// The addresses of the IP header at `l3` (already checked by `parse_ip`),
+/// read where they are needed so they are copied once.
+#[inline(always)]
+fn ip_addrs(frame: &[u8], ip: &IpInfo) -> (IpAddress, IpAddress) {
+    if ip.is_v6 {
+        (
+            IpAddress::V6(array(frame, ip.l3 + 8).unwrap_or_default()),
+            IpAddress::V6(array(frame, ip.l3 + 24).unwrap_or_default()),
+        )
+    } else {
+        (
+            IpAddress::V4(array(frame, ip.l3 + 12).unwrap_or_default()),
+            IpAddress::V4(array(frame, ip.l3 + 16).unwrap_or_default()),
+        )
+    }
+}
+
+#[inline(always)]
 fn parse_ip(frame: &[u8], at: usize, version: u8) -> Result<IpInfo, ParseError> {
-    let buf = frame.get(at..).unwrap_or(&[]);
+    let avail = frame.len().saturating_sub(at);
     match version {
         4 => {
-            let v4 = Ipv4Packet::new_checked(buf)?;
-            let declared = usize::from(v4.total_len());
+            let h: [u8; 20] = array(frame, at).ok_or(ParseError::Truncated(Layer::Ipv4))?;
+            if h[0] >> 4 != 4 {
+                return Err(ParseError::BadIpVersion);
+            }
+            let hl = usize::from(h[0] & 0x0f) * 4;
+            if hl < crate::ipv4::HEADER_LEN {
+                return Err(ParseError::BadIhl);
+            }
+            if avail < hl {
+                return Err(ParseError::Truncated(Layer::Ipv4));
+            }
+            let declared = usize::from(u16::from_be_bytes([h[2], h[3]]));
+            if declared < hl {
+                return Err(ParseError::BadIpLength);
+            }
             Ok(IpInfo {
                 l3: at,
-                src: IpAddress::V4(v4.src_addr()),
-                dst: IpAddress::V4(v4.dst_addr()),
-                proto: v4.protocol(),
+                proto: h[9],
                 is_v6: false,
-                l4: at + v4.header_len(),
-                end: at + declared.min(buf.len()),
-                short: declared > buf.len(),
-                fragment: v4.is_fragment(),
+                l4: at + hl,
+                end: at + declared.min(avail),
+                short: declared > avail,
+                // More-fragments flag or a non-zero offset.
+                fragment: u16::from_be_bytes([h[6], h[7]]) & 0x3fff != 0,
             })
         }
         6 => {
-            let v6 = Ipv6Packet::new_checked(buf)?;
-            let declared = IPV6_HEADER_LEN + usize::from(v6.payload_len());
-            let bounded = buf.get(..declared.min(buf.len())).unwrap_or(&[]);
-            let walk = walk_ext_headers(bounded, v6.next_header(), IPV6_HEADER_LEN)?;
+            let h: [u8; 40] = array(frame, at).ok_or(ParseError::Truncated(Layer::Ipv6))?;
+            if h[0] >> 4 != 6 {
+                return Err(ParseError::BadIpVersion);
+            }
+            let declared = IPV6_HEADER_LEN + usize::from(u16::from_be_bytes([h[4], h[5]]));
+            let len = declared.min(avail);
+            let (protocol, l4, fragment) = match h[6] {
+                // The common case: no extension header to walk.
+                nh @ (ip_protocol::TCP | ip_protocol::UDP) => (nh, at + IPV6_HEADER_LEN, false),
+                nh => {
+                    let bounded = frame.get(at..at + len).unwrap_or(&[]);
+                    let w = walk_ext_headers(bounded, nh, IPV6_HEADER_LEN)?;
+                    (w.protocol, at + w.offset, w.fragment)
+                }
+            };
             Ok(IpInfo {
                 l3: at,
-                src: IpAddress::V6(v6.src_addr()),
-                dst: IpAddress::V6(v6.dst_addr()),
-                proto: walk.protocol,
+                proto: protocol,
                 is_v6: true,
-                l4: at + walk.offset,
-                end: at + bounded.len(),
-                short: declared > buf.len(),
-                fragment: walk.fragment,
+                l4,
+                end: at + len,
+                short: declared > avail,
+                fragment,
             })
         }
         _ => Err(ParseError::BadIpVersion),
     }
 }
 
-/// Fills the flow fields from the IP header and the TCP/UDP header after it.
+/// Fills the flow fields from the IP header and the TCP/UDP header after it,
+/// writing each field of `p` once, in place.
+#[inline(always)]
 fn parse_l4(frame: &[u8], ip: &IpInfo, p: &mut Parsed) -> Result<(), ParseError> {
     p.inner_l3 = Some(ip.l3);
-    let mut flow = FiveTuple { src: ip.src, dst: ip.dst, proto: ip.proto, sport: 0, dport: 0 };
-    p.inner = Some(flow);
+    let (src, dst) = ip_addrs(frame, ip);
+    let seg = frame.get(ip.l4..ip.end).unwrap_or(&[]);
+    let mut ports = (0, 0);
+    let mut result = Ok(());
     if ip.fragment {
         p.is_fragment = true;
-        return Err(ParseError::Fragment);
-    }
-    let seg = frame.get(ip.l4..ip.end).unwrap_or(&[]);
-    match ip.proto {
-        ip_protocol::TCP => {
-            let t = TcpSegment::new_checked(seg).map_err(|e| short_wins(e, ip))?;
-            flow.sport = t.src_port();
-            flow.dport = t.dst_port();
-            p.inner = Some(flow);
-            p.l4 = Some(ip.l4);
-            let hl = t.header_len();
-            let (opts, opts_ok) = parse_options(t.options_bytes(), crate::tcp::HEADER_LEN as u8);
-            let payload_len = seg.len().saturating_sub(hl);
-            p.tcp = Some(TcpInfo {
-                seq: t.seq(),
-                ack: t.ack(),
-                flags: t.flags(),
-                window: t.window(),
-                checksum: t.checksum(),
-                header_len: hl as u8,
-                payload_len: payload_len as u16,
-                opts,
-            });
-            p.payload = Some((ip.l4 + hl, payload_len));
-            opts_ok?;
+        result = Err(ParseError::Fragment);
+    } else {
+        match ip.proto {
+            ip_protocol::TCP => match array::<20>(seg, 0) {
+                None => result = Err(short_wins(ParseError::Truncated(Layer::Tcp), ip)),
+                Some(h) => {
+                    let hl = usize::from(h[12] >> 4) * 4;
+                    if hl < crate::tcp::HEADER_LEN {
+                        result = Err(ParseError::BadDataOffset);
+                    } else if seg.len() < hl {
+                        result = Err(short_wins(ParseError::Truncated(Layer::Tcp), ip));
+                    } else {
+                        ports =
+                            (u16::from_be_bytes([h[0], h[1]]), u16::from_be_bytes([h[2], h[3]]));
+                        p.l4 = Some(ip.l4);
+                        let payload_len = seg.len() - hl;
+                        p.payload = Some((ip.l4 + hl, payload_len));
+                        let t = p.tcp.insert(TcpInfo {
+                            seq: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+                            ack: u32::from_be_bytes([h[8], h[9], h[10], h[11]]),
+                            flags: h[13],
+                            window: u16::from_be_bytes([h[14], h[15]]),
+                            checksum: u16::from_be_bytes([h[16], h[17]]),
+                            header_len: hl as u8,
+                            payload_len: payload_len as u16,
+                            opts: TcpOptions::EMPTY,
+                        });
+                        let opts = seg.get(crate::tcp::HEADER_LEN..hl).unwrap_or(&[]);
+                        result =
+                            parse_options_into(opts, crate::tcp::HEADER_LEN as u8, &mut t.opts);
+                    }
+                }
+            },
+            ip_protocol::UDP => match UdpDatagram::new_checked(seg) {
+                Err(e) => result = Err(short_wins(e, ip)),
+                Ok(u) => {
+                    ports = (u.src_port(), u.dst_port());
+                    p.l4 = Some(ip.l4);
+                    let len = usize::from(u.len()).saturating_sub(crate::udp::HEADER_LEN);
+                    p.payload = Some((ip.l4 + crate::udp::HEADER_LEN, len));
+                }
+            },
+            ip_protocol::ICMP | ip_protocol::ICMPV6 | next_header::NO_NEXT | gre::PROTOCOL => {}
+            other if ip.is_v6 => result = Err(ParseError::UnknownNextHeader(other)),
+            _ => {}
         }
-        ip_protocol::UDP => {
-            let u = UdpDatagram::new_checked(seg).map_err(|e| short_wins(e, ip))?;
-            flow.sport = u.src_port();
-            flow.dport = u.dst_port();
-            p.inner = Some(flow);
-            p.l4 = Some(ip.l4);
-            let len = usize::from(u.len()).saturating_sub(crate::udp::HEADER_LEN);
-            p.payload = Some((ip.l4 + crate::udp::HEADER_LEN, len));
-        }
-        ip_protocol::ICMP | ip_protocol::ICMPV6 | next_header::NO_NEXT | gre::PROTOCOL => {}
-        other if ip.is_v6 => return Err(ParseError::UnknownNextHeader(other)),
-        _ => {}
     }
+    p.inner = Some(FiveTuple { src, dst, proto: ip.proto, sport: ports.0, dport: ports.1 });
+    result?;
     if ip.short {
         return Err(ParseError::Truncated(Layer::Payload));
     }

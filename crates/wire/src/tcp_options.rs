@@ -1,7 +1,7 @@
 //! TCP options (RFC 9293, RFC 7323, RFC 2018): parse with the positions the
 //! rewriter needs, and emit in a fixed 4-byte-aligned layout.
 
-use crate::bytes::{put, put_u16, put_u32, put_u8, u16_at, u32_at, u8_at};
+use crate::bytes::{array, put, put_u16, put_u32, put_u8, u16_at, u32_at, u8_at};
 use crate::error::ParseError;
 
 pub mod kind {
@@ -73,7 +73,27 @@ impl TcpOptions {
 /// TCP header (20). On a malformed option the options read so far are
 /// returned with the error.
 pub fn parse_options(opts: &[u8], base: u8) -> (TcpOptions, Result<(), ParseError>) {
-    let mut o = TcpOptions::default();
+    let mut o = TcpOptions::EMPTY;
+    let r = parse_options_into(opts, base, &mut o);
+    (o, r)
+}
+
+/// [`parse_options`] writing into `o` (which must start as `EMPTY`), so the
+/// packet path fills its `Parsed` in place instead of copying a result.
+#[inline]
+pub fn parse_options_into(opts: &[u8], base: u8, o: &mut TcpOptions) -> Result<(), ParseError> {
+    // Fast path for what almost every Linux data segment and ACK carries:
+    // NOP NOP TS(10), and nothing else.
+    if opts.len() == 12 {
+        if let Some([kind::NOP, kind::NOP, kind::TIMESTAMP, 10, v0, v1, v2, v3, e0, e1, e2, e3]) =
+            array::<12>(opts, 0)
+        {
+            o.ts =
+                Some((u32::from_be_bytes([v0, v1, v2, v3]), u32::from_be_bytes([e0, e1, e2, e3])));
+            o.ts_at = Some(base.saturating_add(2));
+            return Ok(());
+        }
+    }
     let mut i = 0usize;
     while let Some(k) = u8_at(opts, i) {
         match k {
@@ -85,13 +105,13 @@ pub fn parse_options(opts: &[u8], base: u8) -> (TcpOptions, Result<(), ParseErro
             _ => {}
         }
         let Some(len) = u8_at(opts, i + 1).map(usize::from) else {
-            return (o, Err(ParseError::OptionOverrun));
+            return Err(ParseError::OptionOverrun);
         };
         if len < 2 {
-            return (o, Err(ParseError::BadOptionLength));
+            return Err(ParseError::BadOptionLength);
         }
         if i + len > opts.len() {
-            return (o, Err(ParseError::OptionOverrun));
+            return Err(ParseError::OptionOverrun);
         }
         let at = base.saturating_add(i as u8);
         let ok = match k {
@@ -130,11 +150,11 @@ pub fn parse_options(opts: &[u8], base: u8) -> (TcpOptions, Result<(), ParseErro
             _ => true, // unknown kinds are skipped by their length
         };
         if !ok {
-            return (o, Err(ParseError::BadOptionLength));
+            return Err(ParseError::BadOptionLength);
         }
         i += len;
     }
-    (o, Ok(()))
+    Ok(())
 }
 
 /// Bytes `emit_options` needs for `o`.
