@@ -61,6 +61,26 @@ pub(crate) struct TickFeatures {
     pub(crate) reorders: u32,
     /// Longest stall that ended in the tick, or the ongoing one.
     pub(crate) stall_us: u32,
+    /// The latest impairment within the configured memory (this tick's, if
+    /// any): impairments are sporadic, a quiet tick between two losses is
+    /// not evidence that the path is clear.
+    pub(crate) recent_impairment: Option<(Reason, u32)>,
+}
+
+/// The impairment a tick itself shows, if any (most telling first).
+pub(crate) fn tick_impairment(f: &TickFeatures, cfg: &ShieldConfig) -> Option<(Reason, u32)> {
+    let min_rtt = f.min_rtt_us?;
+    if f.stall_us > 0 {
+        Some((Reason::Stall, f.stall_us))
+    } else if f.reorders > 0 {
+        Some((Reason::Reorder, f.reorders))
+    } else if f.losses > 0 {
+        Some((Reason::Loss, f.losses))
+    } else if f.jitter_us > cfg.jitter_threshold_us(min_rtt) {
+        Some((Reason::DelayVariation, f.jitter_us))
+    } else {
+        None
+    }
 }
 
 /// One tick's evidence.
@@ -96,18 +116,7 @@ pub(crate) fn evidence(f: &TickFeatures, cfg: &ShieldConfig) -> Evidence {
         return Evidence { class: Class::Congested, reason, strong, queue_us: q, value };
     }
     let low_q = q <= q_thr / 2;
-    let impairment = if f.stall_us > 0 {
-        Some((Reason::Stall, f.stall_us))
-    } else if f.reorders > 0 {
-        Some((Reason::Reorder, f.reorders))
-    } else if f.losses > 0 {
-        Some((Reason::Loss, f.losses))
-    } else if f.jitter_us > cfg.jitter_threshold_us(min_rtt) {
-        Some((Reason::DelayVariation, f.jitter_us))
-    } else {
-        None
-    };
-    match impairment {
+    match tick_impairment(f, cfg).or(f.recent_impairment) {
         Some((reason, value)) => {
             Evidence { class: Class::Jitter, reason, strong: low_q, queue_us: q, value }
         }
@@ -205,6 +214,12 @@ mod tests {
         assert_eq!(evidence(&feats(30_000), &c).reason, Reason::StandingQueue);
         let jittery = TickFeatures { jitter_us: 5_000, ..feats(1_000) };
         assert_eq!(evidence(&jittery, &c).reason, Reason::DelayVariation);
+        let remembered =
+            TickFeatures { recent_impairment: Some((Reason::Loss, 1)), ..feats(1_000) };
+        assert_eq!(evidence(&remembered, &c).class, Class::Jitter);
+        let remembered_high_q =
+            TickFeatures { recent_impairment: Some((Reason::Loss, 1)), ..feats(30_000) };
+        assert_eq!(evidence(&remembered_high_q, &c).class, Class::Congested);
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub struct ShieldConfig {
     pub tick_min_rtts: u32,
     /// Window of the min-RTT filter (the baseline that queuing delay is measured against).
     pub min_rtt_window_us: u32,
+    /// How long J's handshake RTT floors the baseline (see README).
+    pub handshake_baseline_us: u32,
     /// Window of the delivery-rate max filter.
     pub rate_max_window_us: u32,
     /// A stall is no ACK progress on J, with data outstanding, for longer than
@@ -32,6 +34,9 @@ pub struct ShieldConfig {
     pub jitter_abs_us: u32,
     /// See `jitter_abs_us`.
     pub jitter_rtt_pct: u32,
+    /// How long an impairment (stall, reorder, loss on J, delay variation)
+    /// keeps counting as evidence of Jitter after it was seen.
+    pub impairment_memory_us: u32,
     /// Consecutive Congested ticks needed to enter Congested.
     pub ticks_to_congested: u8,
     /// Consecutive Jitter ticks needed to enter Jitter.
@@ -55,7 +60,8 @@ impl Default for ShieldConfig {
         ShieldConfig {
             tick_min_us: 100_000,
             tick_min_rtts: 2,
-            min_rtt_window_us: 10_000_000,
+            min_rtt_window_us: 30_000_000,
+            handshake_baseline_us: 300_000_000,
             rate_max_window_us: 10_000_000,
             stall_extra_us: 60_000,
             queue_delay_abs_us: 10_000,
@@ -63,6 +69,7 @@ impl Default for ShieldConfig {
             at_max_rate_pct: 80,
             jitter_abs_us: 2_000,
             jitter_rtt_pct: 10,
+            impairment_memory_us: 3_000_000,
             ticks_to_congested: 2,
             ticks_to_jitter: 3,
             ticks_to_clear: 3,

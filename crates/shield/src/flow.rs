@@ -6,7 +6,7 @@
 //! S sent past the box, `una` the highest cumulative ACK from R. Only the
 //! S -> R data direction is measured; data R sends is ignored.
 
-use crate::classify::{evidence, Class, Hysteresis, Reason, TickFeatures};
+use crate::classify::{evidence, tick_impairment, Class, Hysteresis, Reason, TickFeatures};
 use crate::clock::{elapsed, FlowClock, Micros};
 use crate::config::{pct, ShieldConfig};
 use crate::counterfactual::Counterfactual;
@@ -17,7 +17,7 @@ use crate::holes::{
     H_UNKNOWN, H_UPSTREAM,
 };
 use crate::report::{ConnState, FlowReport};
-use crate::retrans::{RetransLog, RX_COUNTED_J_LOSS, RX_RTO, RX_SPURIOUS};
+use crate::retrans::{RetransLog, RX_COUNTED_J_LOSS, RX_MULTI, RX_RTO, RX_SPURIOUS};
 use crate::rtt::{RttEstimator, SenderRto, SideRtt};
 use crate::rtt_samples::{SeqSampleRing, TsEchoRing};
 use crate::segment::{Dir, Segment};
@@ -111,6 +111,9 @@ pub struct FlowShield {
     rto: SenderRto,
     hyst: Hysteresis,
     queue_us: Option<u32>,
+    /// Latest impairment seen by a tick: (when, what, its measurement).
+    impairment_at: Micros,
+    impairment: Option<(Reason, u32)>,
     isn_s: u32,
     isn_r: u32,
     s_syn_at: Micros,
@@ -165,6 +168,8 @@ impl FlowShield {
             rto: SenderRto::default(),
             hyst: Hysteresis::default(),
             queue_us: None,
+            impairment_at: 0,
+            impairment: None,
             isn_s: 0,
             isn_r: 0,
             s_syn_at: 0,
@@ -255,7 +260,7 @@ impl FlowShield {
             confidence: self.hyst.confidence,
             last_reason: self.last_reason,
             ticks: self.ticks,
-            j_rtt_min_us: self.rtt.min_rtt(),
+            j_rtt_min_us: self.rtt.baseline(),
             j_rtt_latest_us: has_rtt.then_some(self.rtt.latest),
             j_srtt_us: has_rtt.then_some(self.rtt.srtt),
             j_rtt_samples: self.rtt.samples,
@@ -366,7 +371,7 @@ impl FlowShield {
         self.flags |= F_S_SYN_ACKED;
         if !self.hs.sender.syn_retransmitted {
             let rtt = elapsed(now, self.s_syn_at).max(1);
-            self.rtt.on_sample(now, rtt, cfg.min_rtt_window_us);
+            self.rtt.on_handshake(now, rtt, cfg.min_rtt_window_us);
             self.rto.on_sample(rtt.saturating_add(self.s_rtt.get().unwrap_or(0)));
             self.rto_us = self.rto.rto_us(cfg.rto_min_us, cfg.rto_initial_us);
         }
@@ -495,7 +500,7 @@ impl FlowShield {
         if is_rto {
             flags |= RX_RTO;
             self.c.rtos = self.c.rtos.saturating_add(1);
-            let in_stall = quiet > cfg.stall_threshold_us(self.rtt.min_rtt());
+            let in_stall = quiet > cfg.stall_threshold_us(self.rtt.baseline());
             if in_stall {
                 self.cf.rto_during_stall = self.cf.rto_during_stall.saturating_add(1);
             }
@@ -586,7 +591,7 @@ impl FlowShield {
     ) {
         let newly = seq_span(self.una, ack);
         let seq_sent = self.seq_samples.on_ack(ack);
-        let min_rtt = self.rtt.min_rtt();
+        let min_rtt = self.rtt.baseline();
         if let Some(len) = self.stall.on_progress(now, cfg.stall_threshold_us(min_rtt)) {
             self.tick.stall_us = self.tick.stall_us.max(len);
         }
@@ -597,7 +602,7 @@ impl FlowShield {
             self.flags &= !F_RTO_PROBE;
             // The original's ACK came back sooner than the retransmission
             // could have travelled J: the RTO was spurious (a stall, not a loss).
-            if self.rtt.min_rtt().is_some_and(|m| elapsed(now, self.rto_probe_at) < m / 2) {
+            if self.rtt.baseline().is_some_and(|m| elapsed(now, self.rto_probe_at) < m / 2) {
                 self.cf.spurious_rto = self.cf.spurious_rto.saturating_add(1);
                 self.cf.spurious_retrans = self.cf.spurious_retrans.saturating_add(1);
                 let p = self.rto_probe_seq;
@@ -630,9 +635,10 @@ impl FlowShield {
         if e.flags & RX_RTO != 0 {
             self.cf.spurious_rto = self.cf.spurious_rto.saturating_add(1);
         }
-        if e.flags & RX_COUNTED_J_LOSS != 0 {
-            // The hole was counted as a loss on J, but R got the original
-            // too: it was late. Move it (approximately, per retransmission).
+        if e.flags & RX_COUNTED_J_LOSS != 0 && e.flags & RX_MULTI == 0 {
+            // The hole was counted as a loss on J, but R got two copies of a
+            // range sent twice (original + one retransmission): the original
+            // was late. Move it (approximately, per retransmission).
             let b = u64::from(seq_span(e.seq, e.end));
             self.c.j_lost_bytes = self.c.j_lost_bytes.saturating_sub(b);
             self.c.j_loss_events = self.c.j_loss_events.saturating_sub(1);
@@ -668,7 +674,7 @@ impl FlowShield {
 
     fn close_filled_holes(&mut self, now: Micros, regular: &[(u32, u32)]) {
         let mut out = [None; 3];
-        if self.holes.on_ack(self.una, regular, now, self.rtt.min_rtt(), &mut out) == 0 {
+        if self.holes.on_ack(self.una, regular, now, self.rtt.baseline(), &mut out) == 0 {
             return;
         }
         for f in out.iter().flatten() {
@@ -732,7 +738,8 @@ impl FlowShield {
     // ---- classifier tick -----------------------------------------------------
 
     fn maybe_tick(&mut self, now: Micros, now_ns: u64, group: &mut GroupState, cfg: &ShieldConfig) {
-        let min_rtt = self.rtt.min_rtt();
+        self.rtt.expire_handshake(now, cfg.handshake_baseline_us);
+        let min_rtt = self.rtt.baseline();
         let len = elapsed(now, self.tick.start);
         if len < cfg.tick_us(min_rtt) {
             return;
@@ -758,7 +765,7 @@ impl FlowShield {
         }
         let quiet = if outstanding { self.stall.quiet_us(now) } else { 0 };
         let ongoing = if quiet > cfg.stall_threshold_us(min_rtt) { quiet } else { 0 };
-        let f = TickFeatures {
+        let mut f = TickFeatures {
             queue_us: self.queue_us,
             min_rtt_us: min_rtt,
             jitter_us: self.rtt.jitter(),
@@ -766,7 +773,15 @@ impl FlowShield {
             losses: u32::from(t.holes),
             reorders: u32::from(t.reorders),
             stall_us: t.stall_us.max(ongoing),
+            recent_impairment: None,
         };
+        if let Some(imp) = tick_impairment(&f, cfg) {
+            self.impairment = Some(imp);
+            self.impairment_at = now;
+        } else if elapsed(now, self.impairment_at) > cfg.impairment_memory_us {
+            self.impairment = None;
+        }
+        f.recent_impairment = self.impairment;
         self.ticks = self.ticks.saturating_add(1);
         let ev = evidence(&f, cfg);
         self.last_reason = ev.reason;

@@ -35,7 +35,8 @@ pub struct FlowReport {
     /// Classifier ticks evaluated.
     pub ticks: u32,
 
-    /// J's windowed min-RTT (box -> R -> box).
+    /// J's RTT baseline (box -> R -> box): windowed min-RTT, floored by the
+    /// handshake RTT while that is recent.
     pub j_rtt_min_us: Option<u32>,
     /// J's latest RTT sample.
     pub j_rtt_latest_us: Option<u32>,

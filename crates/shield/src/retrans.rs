@@ -13,6 +13,8 @@ const SLOTS: usize = 4;
 pub(crate) const RX_RTO: u8 = 1;
 pub(crate) const RX_COUNTED_J_LOSS: u8 = 2;
 pub(crate) const RX_SPURIOUS: u8 = 4;
+/// Retransmitted more than once: a DSACK then proves nothing about the original.
+pub(crate) const RX_MULTI: u8 = 8;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct RetransEntry {
@@ -34,6 +36,11 @@ fn overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
 impl RetransLog {
     /// Log a retransmission of [seq, end), overwriting the oldest entry.
     pub(crate) fn log(&mut self, seq: u32, end: u32, flags: u8) {
+        if let Some(e) = self.e.iter_mut().find(|e| e.seq == seq && e.end == end && e.seq != e.end)
+        {
+            e.flags |= RX_MULTI | flags;
+            return;
+        }
         let i = usize::from(self.next) % SLOTS;
         if let Some(slot) = self.e.get_mut(i) {
             *slot = RetransEntry { seq, end, flags };
@@ -81,5 +88,7 @@ mod tests {
         }
         assert_eq!(l.on_dsack(1000, 2000), None, "overwritten");
         assert_eq!(l.on_dsack(10_000, 10_010).map(|e| e.flags), Some(RX_RTO));
+        l.log(10_010, 10_020, 0);
+        assert_eq!(l.on_dsack(10_010, 10_020).map(|e| e.flags), Some(RX_RTO | RX_MULTI));
     }
 }

@@ -2,7 +2,7 @@
 //! value and delay variation; the S side's RTT; the sender's RTO as S
 //! computes it.
 
-use crate::clock::Micros;
+use crate::clock::{elapsed, Micros};
 use crate::windowed::WindowedExtreme;
 
 /// J's RTT: latest, smoothed (RFC 6298 gains), windowed min, and the
@@ -15,6 +15,9 @@ pub(crate) struct RttEstimator {
     jitter16: u32,
     pub(crate) min: WindowedExtreme,
     pub(crate) samples: u32,
+    /// J's RTT from the handshake (0: none or expired) and when it was taken.
+    handshake: u32,
+    handshake_at: Micros,
 }
 
 impl RttEstimator {
@@ -32,10 +35,39 @@ impl RttEstimator {
         self.min.update_min(now, rtt, min_window);
     }
 
+    /// The SYN / SYN-ACK exchange measured J before any data queued.
+    pub(crate) fn on_handshake(&mut self, now: Micros, rtt: u32, min_window: u32) {
+        self.on_sample(now, rtt, min_window);
+        self.handshake = rtt;
+        self.handshake_at = now;
+    }
+
+    /// Forget the handshake floor once older than `life` (called per tick,
+    /// so the wrapping clock cannot bring an expired floor back).
+    pub(crate) fn expire_handshake(&mut self, now: Micros, life: u32) {
+        if self.handshake != 0 && elapsed(now, self.handshake_at) > life {
+            self.handshake = 0;
+        }
+    }
+
+    /// The propagation baseline: the windowed min-RTT, floored by the
+    /// handshake RTT while that is recent. A queue that never drains within
+    /// the min-RTT window would otherwise become the baseline; a baseline
+    /// that is too low errs towards Congested, the safe side.
+    pub(crate) fn baseline(&self) -> Option<u32> {
+        match (self.min.get(), self.handshake) {
+            (Some(m), 0) => Some(m),
+            (Some(m), h) => Some(m.min(h)),
+            (None, 0) => None,
+            (None, h) => Some(h),
+        }
+    }
+
     pub(crate) fn jitter(&self) -> u32 {
         self.jitter16 / 16
     }
 
+    #[cfg(test)]
     pub(crate) fn min_rtt(&self) -> Option<u32> {
         self.min.get()
     }
@@ -124,6 +156,20 @@ mod tests {
         assert!((9_000..=10_000).contains(&e.jitter()), "jitter {}", e.jitter());
         assert_eq!(e.min_rtt(), Some(40_000));
         assert!(e.srtt > 40_000 && e.srtt < 50_000);
+    }
+
+    #[test]
+    fn handshake_floors_the_baseline_until_it_expires() {
+        let mut e = RttEstimator::default();
+        e.on_handshake(0, 40_000, 1_000_000);
+        // A standing queue for longer than the min window.
+        for i in 1..=30u32 {
+            e.on_sample(i * 100_000, 80_000, 1_000_000);
+        }
+        assert_eq!(e.min_rtt(), Some(80_000));
+        assert_eq!(e.baseline(), Some(40_000));
+        e.expire_handshake(3_000_000, 2_000_000);
+        assert_eq!(e.baseline(), Some(80_000));
     }
 
     #[test]
