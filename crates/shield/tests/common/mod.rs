@@ -307,7 +307,7 @@ impl Sim {
                     opts: TcpOpts { ts: Some((d.tsval, d.tsecr)), ..TcpOpts::default() },
                 };
                 self.box_segment(seg);
-                self.into_j(d);
+                self.enter_j(d);
             }
             Ev::DataAtR(d) => self.at_receiver(d),
             Ev::AckAtBox(a) => {
@@ -356,7 +356,7 @@ impl Sim {
         Some(dep)
     }
 
-    fn into_j(&mut self, d: DataPkt) {
+    fn enter_j(&mut self, d: DataPkt) {
         self.data_sent_pkts += 1;
         if self.p.loss_ppm > 0 && self.rng.gen_range(0..1_000_000) < self.p.loss_ppm {
             self.data_lost_on_j += 1;
@@ -514,12 +514,7 @@ impl Sim {
             // looks lost too (no ACK for it after 1.5 RTT, as RACK would).
             let now = self.now;
             let rack = self.s.srtt_us * 1500;
-            let due = self
-                .s
-                .retransmitted
-                .iter()
-                .find(|&&(o, _)| o == off)
-                .map_or(true, |&(_, at)| now > at + rack);
+            let due = !self.s.retransmitted.iter().any(|&(o, at)| o == off && now <= at + rack);
             if !is_sacked && above >= 3 * MSS && due {
                 if self.s.recover.is_none() {
                     self.s.ssthresh = (self.s.cwnd * 0.7).max(2.0);
