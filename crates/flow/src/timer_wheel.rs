@@ -418,6 +418,11 @@ mod tests {
     }
 
     #[test]
+    fn timer_node_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<Node>(), 32);
+    }
+
+    #[test]
     fn zero_capacity_wheel_refuses_timers() {
         let mut w = TimerWheel::new(0, 1000, 0);
         assert_eq!(w.insert(5, 1), Err(WheelFull));
