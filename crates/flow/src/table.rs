@@ -258,8 +258,16 @@ impl<V> FlowTable<V> {
         // Reversed so slot 0 is handed out first (nicer dumps, same cost).
         let free: Vec<u32> = (0..capacity as u32).rev().collect();
         let tick_ns = u64::from(config.aging_tick_ms.max(1)) * 1_000_000;
+        let mut index = vec![EMPTY; index_len].into_boxed_slice();
+        // A zeroed allocation comes from lazily mapped zero pages: write one
+        // word per 4 KiB page (through `black_box`, so the store of a zero
+        // into zeroed memory is not optimised away) to make it resident now
+        // and keep the resident size flat once traffic arrives.
+        for b in index.iter_mut().step_by(4096 / std::mem::size_of::<u64>()) {
+            *b = std::hint::black_box(EMPTY);
+        }
         FlowTable {
-            index: vec![EMPTY; index_len].into_boxed_slice(),
+            index,
             mask: index_len - 1,
             slots,
             free,

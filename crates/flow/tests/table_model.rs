@@ -369,3 +369,17 @@ fn expiry_storm_is_spread_over_calls() {
     assert_eq!(calls, 4);
     assert!(table.is_empty());
 }
+
+#[test]
+fn config_deserialises_with_defaults() {
+    let c: FlowTableConfig =
+        toml::from_str("capacity = 4096\n[timeouts]\ntcp_established_s = 600\n").unwrap();
+    assert_eq!(c.capacity, 4096);
+    assert_eq!(c.aging_tick_ms, 100);
+    assert_eq!(c.timeouts.tcp_established_s, 600);
+    assert_eq!(c.timeouts.udp_s, 60);
+    let d: FlowTableConfig = toml::from_str("").unwrap();
+    assert_eq!(d, FlowTableConfig::default());
+    assert_eq!(d.capacity, 1 << 20);
+    assert!(toml::from_str::<FlowTableConfig>("capacty = 1").is_err(), "typos are rejected");
+}

@@ -5,15 +5,25 @@ use std::fmt::Write;
 
 use crate::model::{FlowRow, HistogramSummary, StatsSnapshot};
 
-/// Left-aligned first column, right-aligned numbers, two spaces between.
+/// Text columns left-aligned (the first one always), numbers
+/// right-aligned, two spaces between.
 struct Table {
     header: Vec<String>,
+    left: Vec<usize>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
     fn new(header: &[&str]) -> Table {
-        Table { header: header.iter().map(|s| s.to_string()).collect(), rows: Vec::new() }
+        Table::with_text_columns(header, &[])
+    }
+
+    fn with_text_columns(header: &[&str], left: &[usize]) -> Table {
+        Table {
+            header: header.iter().map(|s| s.to_string()).collect(),
+            left: left.to_vec(),
+            rows: Vec::new(),
+        }
     }
 
     fn row(&mut self, cells: Vec<String>) {
@@ -38,7 +48,7 @@ impl Table {
                 if i > 0 {
                     s.push_str("  ");
                 }
-                if i == 0 {
+                if i == 0 || self.left.contains(&i) {
                     let _ = write!(s, "{c:<w$}");
                 } else {
                     let _ = write!(s, "{c:>w$}");
@@ -111,6 +121,16 @@ fn hist_value(h: &HistogramSummary, v: Option<f64>) -> String {
     } else {
         format!("{v:.0}")
     }
+}
+
+/// Sums counts of repeated reasons (workers report theirs separately).
+fn merged_reasons(items: &[(String, u64)]) -> Vec<(&str, u64)> {
+    let mut merged: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for (reason, n) in items {
+        let c = merged.entry(reason.as_str()).or_default();
+        *c = c.saturating_add(*n);
+    }
+    merged.into_iter().collect()
 }
 
 /// The `jitterguard stats` screen.
@@ -186,7 +206,7 @@ pub fn stats_table(s: &StatsSnapshot) -> String {
     }
 
     let counters: [(&str, Vec<(&str, u64)>); 3] = [
-        ("PARSE ERRORS", s.parse_errors.iter().map(|(r, n)| (r.as_str(), *n)).collect()),
+        ("PARSE ERRORS", merged_reasons(&s.parse_errors)),
         ("FLOW STATE", s.flow_states.iter().map(|(k, v)| (k.as_str(), *v)).collect()),
         ("SHIELD ACTION", s.shield.iter().map(|(k, v)| (k.as_str(), *v)).collect()),
     ];
@@ -209,7 +229,7 @@ pub fn stats_table(s: &StatsSnapshot) -> String {
             let mut name = h.name.clone();
             if !h.labels.is_empty() {
                 let labels: Vec<String> =
-                    h.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    h.labels.iter().map(|(k, v)| format!("{k}={}", v.escape_default())).collect();
                 let _ = write!(name, "{{{}}}", labels.join(","));
             }
             t.row(vec![
@@ -230,24 +250,27 @@ pub fn stats_table(s: &StatsSnapshot) -> String {
 /// The `jitterguard flows --top N` screen: one line per flow, core side on
 /// the left.
 pub fn flows_table(rows: &[FlowRow]) -> String {
-    let mut t = Table::new(&[
-        "ID",
-        "FLOW (core -> access)",
-        "STATE",
-        "AGE",
-        "IDLE",
-        "PKTS c/a",
-        "BYTES c/a",
-        "RTTmin ms",
-        "RTT ms",
-        "JIT ms",
-        "LOSS %",
-        "REORD",
-        "Mbit/s",
-        "RETX",
-        "SPUR",
-        "CLASS",
-    ]);
+    let mut t = Table::with_text_columns(
+        &[
+            "ID",
+            "FLOW (core -> access)",
+            "STATE",
+            "AGE",
+            "IDLE",
+            "PKTS c/a",
+            "BYTES c/a",
+            "RTTmin ms",
+            "RTT ms",
+            "JIT ms",
+            "LOSS %",
+            "REORD",
+            "Mbit/s",
+            "RETX",
+            "SPUR",
+            "CLASS",
+        ],
+        &[1, 2, 15],
+    );
     for r in rows {
         let mut flow = format!("{} {} -> {}", r.proto, r.core, r.access);
         if let Some(v) = &r.vlan {
