@@ -248,6 +248,7 @@ report="$workdir/report.txt"
     echo "input: $core_pcap ($core_frames frames) / $access_pcap ($access_frames frames)"
     echo "EAL: ${eal_common[*]}; one worker lcore; runs=$runs seconds=$seconds mbufs=$mbufs"
     echo "machine: $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(nproc) CPUs, kernel $(uname -r)"
+    echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the worker's CPU skews every figure)"
     if [ $want_jg = 1 ]; then
         echo "jitterguard: $JG_BIN ($(stat -c %y "$JG_BIN" | cut -d. -f1))"
     fi
@@ -271,6 +272,7 @@ median() {
 }
 
 {
+    echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "medians:"
     declare -A med
     for arm in "${arms[@]}"; do
