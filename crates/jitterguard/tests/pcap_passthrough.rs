@@ -14,6 +14,8 @@ fn replay(mode: &str, name: &str, scenario: &str) {
     let scen = repo_root().join("pktgen-scenarios/scenarios");
     let core_in = scen.join(format!("{scenario}.core.pcap"));
     let access_in = scen.join(format!("{scenario}.access.pcap"));
+    // A port's tx_pcap records what the box sends out of it, i.e. towards
+    // that side: the core port's output is what reaches the sender.
     let to_access = dir.join("to-access.pcap");
     let to_core = dir.join("to-core.pcap");
     let mut args: Vec<String> = vec![
@@ -21,9 +23,9 @@ fn replay(mode: &str, name: &str, scenario: &str) {
         "--mode".into(),
         mode.into(),
         "--core-port".into(),
-        format!("net_pcap0,rx_pcap={},tx_pcap={}", core_in.display(), to_access.display()),
+        format!("net_pcap0,rx_pcap={},tx_pcap={}", core_in.display(), to_core.display()),
         "--access-port".into(),
-        format!("net_pcap1,rx_pcap={},tx_pcap={}", access_in.display(), to_core.display()),
+        format!("net_pcap1,rx_pcap={},tx_pcap={}", access_in.display(), to_access.display()),
         "--idle-exit-ms".into(),
         "1000".into(),
         "--".into(),
@@ -43,8 +45,8 @@ fn replay(mode: &str, name: &str, scenario: &str) {
     assert!(core_frames.len() > 10 && access_frames.len() > 10, "scenario is not trivial");
     let forwarded_to_access = read_frames(&to_access);
     let forwarded_to_core = read_frames(&to_core);
-    assert_eq!(forwarded_to_access, core_frames, "core -> access differs from input");
-    assert_eq!(forwarded_to_core, access_frames, "access -> core differs from input");
+    assert_same_frames(&forwarded_to_access, &core_frames, "core -> access");
+    assert_same_frames(&forwarded_to_core, &access_frames, "access -> core");
 
     let c = final_counters(&stdout);
     assert_eq!(counter(&c, "port=core", "rx_packets"), core_frames.len() as u64);
@@ -55,6 +57,7 @@ fn replay(mode: &str, name: &str, scenario: &str) {
     assert_eq!(counter(&c, "lcore=1", "rx_from_access"), access_frames.len() as u64);
     assert_eq!(counter(&c, "lcore=1", "tx_dropped"), 0);
     assert_eq!(counter(&c, "lcore=1", "hook_dropped"), 0);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

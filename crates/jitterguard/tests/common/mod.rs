@@ -90,3 +90,21 @@ pub fn counter(map: &HashMap<String, HashMap<String, String>>, head: &str, key: 
         .parse()
         .unwrap()
 }
+
+/// Asserts two frame lists are equal, reporting the first difference
+/// compactly instead of dumping every byte.
+pub fn assert_same_frames(got: &[Vec<u8>], want: &[Vec<u8>], what: &str) {
+    for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
+        if g != w {
+            let at =
+                g.iter().zip(w.iter()).position(|(a, b)| a != b).unwrap_or(g.len().min(w.len()));
+            panic!(
+                "{what}: frame {} differs at byte {at} (lengths {} vs {} expected)",
+                i + 1,
+                g.len(),
+                w.len()
+            );
+        }
+    }
+    assert_eq!(got.len(), want.len(), "{what}: frame counts differ");
+}
