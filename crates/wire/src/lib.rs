@@ -16,6 +16,8 @@ pub mod error;
 pub mod ethernet;
 pub mod finalize;
 pub mod frame_repr;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gre;
 pub mod gtpu;
 mod ip_address;
