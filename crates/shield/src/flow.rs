@@ -806,4 +806,4 @@ impl FlowShield {
 }
 
 /// Guard: the flow state stays a small plain value.
-const _: () = assert!(FlowShield::SIZE_BYTES <= 768);
+const _: () = assert!(FlowShield::SIZE_BYTES <= 744);

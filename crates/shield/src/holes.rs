@@ -20,22 +20,24 @@ pub(crate) const H_UPSTREAM: u8 = 1;
 pub(crate) const H_RETX: u8 = 2;
 pub(crate) const H_RTO: u8 = 4;
 pub(crate) const H_UNKNOWN: u8 = 8;
+/// The slot holds an open hole.
+const H_ACTIVE: u8 = 16;
 
 const HOLES: usize = 3;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Hole {
-    /// Start when first reported (for the reorder extent and loss bytes).
+    /// Start when first reported. The cumulative ACK may move into the hole
+    /// before it closes; the remaining part can then only be filled by the
+    /// cumulative ACK (a SACK block never starts at or below it), so the
+    /// original range is all the state a hole needs.
     origin: u32,
-    /// Lowest byte still missing (advances with the cumulative ACK).
-    start: u32,
     end: u32,
     opened: Micros,
     /// Highest right edge R reported above the hole while it was open.
     high: u32,
     retx_at: Micros,
     flags: u8,
-    active: bool,
 }
 
 /// How a closed hole is classified.
@@ -91,7 +93,7 @@ fn overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
 
 impl HoleTable {
     pub(crate) fn any_active(&self) -> bool {
-        self.h.iter().any(|h| h.active)
+        self.h.iter().any(|h| h.flags & H_ACTIVE != 0)
     }
 
     /// R reports [start, end) missing, with SACKed data up to `high`.
@@ -106,24 +108,24 @@ impl HoleTable {
         if !seq_lt(start, end) {
             return Reported::Known;
         }
-        if let Some(h) =
-            self.h.iter_mut().find(|h| h.active && overlaps((h.start, h.end), (start, end)))
+        if let Some(h) = self
+            .h
+            .iter_mut()
+            .find(|h| h.flags & H_ACTIVE != 0 && overlaps((h.origin, h.end), (start, end)))
         {
             h.high = seq_max(h.high, high);
             h.flags |= flags & (H_UPSTREAM | H_UNKNOWN);
             return Reported::Known;
         }
-        match self.h.iter_mut().find(|h| !h.active) {
+        match self.h.iter_mut().find(|h| h.flags & H_ACTIVE == 0) {
             Some(slot) => {
                 *slot = Hole {
                     origin: start,
-                    start,
                     end,
                     opened: now,
                     high: seq_max(high, end),
                     retx_at: now,
-                    flags,
-                    active: true,
+                    flags: (flags & (H_UPSTREAM | H_UNKNOWN)) | H_ACTIVE,
                 };
                 Reported::New
             }
@@ -134,8 +136,8 @@ impl HoleTable {
     /// S retransmitted [seq, end). Returns whether it went into an open hole.
     pub(crate) fn on_retransmit(&mut self, seq: u32, end: u32, now: Micros, rto: bool) -> bool {
         let mut hit = false;
-        for h in self.h.iter_mut().filter(|h| h.active) {
-            if overlaps((h.start, h.end), (seq, end)) {
+        for h in self.h.iter_mut().filter(|h| h.flags & H_ACTIVE != 0) {
+            if overlaps((h.origin, h.end), (seq, end)) {
                 if h.flags & H_RETX == 0 {
                     h.retx_at = now;
                 }
@@ -159,18 +161,16 @@ impl HoleTable {
         let mut n = 0;
         for (h, slot) in self.h.iter_mut().zip(out.iter_mut()) {
             *slot = None;
-            if !h.active {
+            if h.flags & H_ACTIVE == 0 {
                 continue;
             }
-            let covered_by_block =
-                blocks.iter().any(|&(l, r)| seq_lt(l, r) && seq_le(l, h.start) && seq_ge(r, h.end));
+            let covered_by_block = blocks
+                .iter()
+                .any(|&(l, r)| seq_lt(l, r) && seq_le(l, h.origin) && seq_ge(r, h.end));
             if !(seq_ge(ack, h.end) || covered_by_block) {
-                if seq_gt(ack, h.start) {
-                    h.start = seq_min(ack, h.end);
-                }
                 continue;
             }
-            h.active = false;
+            h.flags &= !H_ACTIVE;
             let kind = if h.flags & H_UNKNOWN != 0 {
                 FillKind::Unknown
             } else if h.flags & H_UPSTREAM != 0 {

@@ -7,7 +7,7 @@
 
 use crate::seq::{seq_gt, seq_lt};
 
-const SLOTS: usize = 4;
+const SLOTS: usize = 3;
 
 /// Per-entry flags.
 pub(crate) const RX_RTO: u8 = 1;
@@ -83,7 +83,7 @@ mod tests {
         let hit = l.on_dsack(1000, 2000).unwrap();
         assert_eq!(hit.flags, RX_COUNTED_J_LOSS);
         assert_eq!(l.on_dsack(1000, 2000), None, "one DSACK per retransmission");
-        for i in 0..4u32 {
+        for i in 0..3u32 {
             l.log(10_000 + i * 10, 10_010 + i * 10, RX_RTO);
         }
         assert_eq!(l.on_dsack(1000, 2000), None, "overwritten");
