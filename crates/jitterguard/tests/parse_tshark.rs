@@ -27,6 +27,9 @@ fn v6(n: u8) -> IpAddress {
     IpAddress::V6(a)
 }
 
+/// (VLAN ids, tunnel, inner IPv6, TCP flags, options, payload length).
+type Case = (Vec<u16>, Option<TunnelRepr>, bool, u8, TcpOptions, usize);
+
 fn frames() -> Vec<Vec<u8>> {
     let syn = TcpOptions {
         mss: Some(1460),
@@ -46,7 +49,7 @@ fn frames() -> Vec<Vec<u8>> {
             udp_checksum: true,
         },
     };
-    let cases: Vec<(Vec<u16>, Option<TunnelRepr>, bool, u8, TcpOptions, usize)> = vec![
+    let cases: Vec<Case> = vec![
         (vec![], None, false, 0x02, syn, 0),
         (vec![], None, true, 0x12, syn, 0),
         (vec![7], None, false, 0x10, sack, 0),
@@ -116,7 +119,8 @@ fn frames() -> Vec<Vec<u8>> {
         .collect()
 }
 
-const FIELDS: [&str; 22] = [
+const FIELDS: [&str; 23] = [
+    "ieee8021ad.id",
     "vlan.id",
     "gtp.teid",
     "gtp.ext_hdr.pdu_ses_con.qos_flow_id",
@@ -206,8 +210,9 @@ fn decoder_agrees_with_tshark() {
         let last = |name: &str| col(name).last().copied();
         let ctx = format!("frame {}: ours {o}\ntshark {line}", i + 1);
 
-        // Outer VLANs only: tshark also lists tags of inner frames, we have none there.
-        let vlans: Vec<u64> = col("vlan.id").iter().map(|v| num(v)).collect();
+        // tshark reports a 0x88A8 service tag as ieee8021ad, customer tags as vlan.
+        let vlans: Vec<u64> =
+            col("ieee8021ad.id").iter().chain(col("vlan.id")).map(|v| num(v)).collect();
         let our_vlans: Vec<u64> =
             o["vlans"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
         assert_eq!(our_vlans, vlans, "{ctx}");

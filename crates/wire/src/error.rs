@@ -143,3 +143,56 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_is_listed_once() {
+        let layers = [
+            Layer::Ethernet,
+            Layer::Vlan,
+            Layer::Arp,
+            Layer::Ipv4,
+            Layer::Ipv6,
+            Layer::Ipv6Ext,
+            Layer::Tcp,
+            Layer::Udp,
+            Layer::Gtpu,
+            Layer::GtpuExt,
+            Layer::Vxlan,
+            Layer::Gre,
+            Layer::InnerEthernet,
+            Layer::Payload,
+        ];
+        let mut all: Vec<ParseError> = layers.iter().map(|&l| ParseError::Truncated(l)).collect();
+        all.extend([
+            ParseError::TooManyVlans,
+            ParseError::UnsupportedEthertype(0x1234),
+            ParseError::BadIpVersion,
+            ParseError::BadIhl,
+            ParseError::BadIpLength,
+            ParseError::Fragment,
+            ParseError::UnknownNextHeader(135),
+            ParseError::TooManyExtHeaders,
+            ParseError::BadDataOffset,
+            ParseError::OptionOverrun,
+            ParseError::BadOptionLength,
+            ParseError::BadUdpLength,
+            ParseError::BadGtpuVersion,
+            ParseError::BadGtpuLength,
+            ParseError::BadGtpuExtLength,
+            ParseError::BadGreVersion,
+            ParseError::UnsupportedGreProtocol(0x8847),
+        ]);
+        let mut labels: Vec<&str> = all.iter().map(|e| e.reason()).collect();
+        for l in &labels {
+            assert!(ParseError::ALL_REASONS.contains(l), "{l} missing from ALL_REASONS");
+        }
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), ParseError::ALL_REASONS.len());
+        assert_eq!(ParseError::Truncated(Layer::Tcp).to_string(), "truncated_tcp");
+    }
+}
