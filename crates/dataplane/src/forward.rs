@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::counters::{LocalCounters, WorkerCounters};
 use crate::eal::rdtsc;
 use crate::mbuf::{Mbuf, MbufBurst, Packet, MAX_BURST};
+use crate::pipeline::clock::TscClock;
 use crate::ring::HandoffRing;
 
 /// Which way a frame travels through the box.
@@ -86,13 +87,16 @@ pub trait PacketHook: Send {
         &mut self,
         pkt: Packet<'_>,
         dir: Direction,
-        now_tsc: u64,
+        now_ns: u64,
         out: &mut Outbox,
     ) -> Verdict;
 
     /// Called once per loop iteration after both directions were served
     /// (timers, held frames, periodic publication of stats).
-    fn on_loop_end(&mut self, _now_tsc: u64, _out: &mut Outbox) {}
+    fn on_loop_end(&mut self, _now_ns: u64, _out: &mut Outbox) {}
+
+    /// Called once when the worker stops (final publication of state).
+    fn on_stop(&mut self, _now_ns: u64) {}
 }
 
 /// The hook of `passthrough` mode: every frame goes through untouched.
@@ -121,6 +125,29 @@ pub struct ForwardConfig {
     pub burst: usize,
     /// How many more times a full TX queue is retried before dropping.
     pub tx_retries: u32,
+    /// TSC frequency and the TSC value that is time 0 for the hooks.
+    pub tsc_hz: u64,
+    pub base_tsc: u64,
+    /// Replay in capture time: frames of both ports are processed merged in
+    /// the order of their RX timestamps (dynfield at this offset, µs), and
+    /// the hooks' clock is the capture's. For pcap replays only.
+    pub replay_timestamp_offset: Option<usize>,
+}
+
+/// Frames received but not yet processed, per direction (replay mode).
+#[derive(Default)]
+struct ReplayQueue {
+    burst: MbufBurst,
+    next: usize,
+}
+
+/// Capture-time state of a replay.
+struct Replay {
+    offset: usize,
+    core: ReplayQueue,
+    access: ReplayQueue,
+    first_us: Option<u64>,
+    now_ns: u64,
 }
 
 /// The rings that connect one worker to the others.
@@ -144,6 +171,8 @@ pub struct Worker<H: PacketHook> {
     out: Outbox,
     handoff: Handoff,
     staging: Vec<MbufBurst>,
+    clock: TscClock,
+    replay: Option<Replay>,
 }
 
 impl<H: PacketHook> Worker<H> {
@@ -166,7 +195,16 @@ impl<H: PacketHook> Worker<H> {
     ) -> Self {
         let cfg = ForwardConfig { burst: cfg.burst.clamp(1, MAX_BURST), ..cfg };
         let staging = handoff.to.iter().map(|_| MbufBurst::default()).collect();
+        let replay = cfg.replay_timestamp_offset.map(|offset| Replay {
+            offset,
+            core: ReplayQueue::default(),
+            access: ReplayQueue::default(),
+            first_us: None,
+            now_ns: 0,
+        });
         Worker {
+            clock: TscClock::new(cfg.tsc_hz, cfg.base_tsc),
+            replay,
             handoff,
             staging,
             queues,
@@ -184,18 +222,97 @@ impl<H: PacketHook> Worker<H> {
     pub fn run(mut self, stop: &AtomicBool) -> H {
         while !stop.load(Ordering::Relaxed) {
             self.drain_handoff();
-            for i in 0..self.queues.len() {
-                let q = self.queues[i];
-                self.serve(q.core_port, q.access_port, q.queue, Direction::CoreToAccess);
-                self.serve(q.access_port, q.core_port, q.queue, Direction::AccessToCore);
+            if self.replay.is_some() {
+                self.serve_replay();
+            } else {
+                for i in 0..self.queues.len() {
+                    let q = self.queues[i];
+                    self.serve(q.core_port, q.access_port, q.queue, Direction::CoreToAccess);
+                    self.serve(q.access_port, q.core_port, q.queue, Direction::AccessToCore);
+                }
             }
-            self.hook.on_loop_end(rdtsc(), &mut self.out);
+            let now = self.now_ns();
+            self.hook.on_loop_end(now, &mut self.out);
             self.flush_outbox();
         }
         // Frames other workers handed over before stopping still get out.
         self.drain_handoff();
+        let now = self.now_ns();
+        self.hook.on_stop(now);
         self.shared.publish(&self.local);
         self.hook
+    }
+
+    /// The hooks' clock: TSC time, or capture time in a replay.
+    #[inline]
+    fn now_ns(&self) -> u64 {
+        match &self.replay {
+            Some(r) => r.now_ns,
+            None => self.clock.ns(rdtsc()),
+        }
+    }
+
+    /// Replay: processes up to two bursts' worth of frames of the first port
+    /// pair, both directions merged in RX-timestamp (capture) order. A pcap
+    /// vdev returns frames as long as its file has some, so an empty
+    /// rx_burst means that direction is exhausted and the merge is exact.
+    fn serve_replay(&mut self) {
+        let Some(q) = self.queues.first().copied() else { return };
+        let Some(mut r) = self.replay.take() else { return };
+        let start = rdtsc();
+        let mut done = 0;
+        while done < 2 * self.cfg.burst {
+            for (rq, port) in [(&mut r.core, q.core_port), (&mut r.access, q.access_port)] {
+                if rq.next >= rq.burst.len() {
+                    rq.burst.compact();
+                    rq.next = 0;
+                    let n = rq.burst.rx(port, q.queue, self.cfg.burst);
+                    match port == q.core_port {
+                        true => self.local.rx_from_core += n as u64,
+                        false => self.local.rx_from_access += n as u64,
+                    }
+                }
+            }
+            let head = |rq: &ReplayQueue, off: usize| {
+                (rq.next < rq.burst.len()).then(|| rq.burst.rx_timestamp(rq.next, off))
+            };
+            let dir = match (head(&r.core, r.offset), head(&r.access, r.offset)) {
+                (Some(c), Some(a)) if a < c => Direction::AccessToCore,
+                (Some(_), _) => Direction::CoreToAccess,
+                (None, Some(_)) => Direction::AccessToCore,
+                (None, None) => break,
+            };
+            let rq = match dir {
+                Direction::CoreToAccess => &mut r.core,
+                Direction::AccessToCore => &mut r.access,
+            };
+            let i = rq.next;
+            rq.next += 1;
+            let ts_us = rq.burst.rx_timestamp(i, r.offset);
+            let first = *r.first_us.get_or_insert(ts_us);
+            r.now_ns = r.now_ns.max(ts_us.saturating_sub(first).saturating_mul(1000));
+            match self.hook.on_packet(rq.burst.packet(i), dir, r.now_ns, &mut self.out) {
+                Verdict::Forward | Verdict::HandOff(_) => {
+                    if self.out.room(dir) == 0 {
+                        self.flush_outbox();
+                    }
+                    rq.burst.move_to(i, self.out.queue_mut(dir));
+                }
+                Verdict::Drop => {
+                    rq.burst.move_to(i, &mut self.keep);
+                    self.local.hook_dropped += self.keep.free_all() as u64;
+                }
+                Verdict::Taken => {}
+            }
+            done += 1;
+        }
+        self.replay = Some(r);
+        if done > 0 {
+            self.flush_outbox();
+            self.local.bursts += 1;
+            self.local.busy_cycles += rdtsc().wrapping_sub(start);
+            self.shared.publish(&self.local);
+        }
     }
 
     /// Processes the frames other workers handed to this one; they leave on
@@ -207,6 +324,7 @@ impl<H: PacketHook> Worker<H> {
                 continue;
             }
             let start = rdtsc();
+            let now = self.clock.ns(start);
             self.local.handoff_in += n as u64;
             for i in 0..n {
                 let port = self.rx.port(i);
@@ -215,7 +333,7 @@ impl<H: PacketHook> Worker<H> {
                 } else {
                     Direction::AccessToCore
                 };
-                match self.hook.on_packet(self.rx.packet(i), dir, start, &mut self.out) {
+                match self.hook.on_packet(self.rx.packet(i), dir, now, &mut self.out) {
                     Verdict::Forward | Verdict::HandOff(_) => {
                         if !self.rx.move_to(i, self.out.queue_mut(dir)) {
                             self.rx.move_to(i, &mut self.keep);
@@ -263,10 +381,11 @@ impl<H: PacketHook> Worker<H> {
             Direction::CoreToAccess => self.local.rx_from_core += n as u64,
             Direction::AccessToCore => self.local.rx_from_access += n as u64,
         }
+        let now = self.clock.ns(start);
         let mut holes = false;
         let mut handed = false;
         for i in 0..n {
-            match self.hook.on_packet(self.rx.packet(i), dir, start, &mut self.out) {
+            match self.hook.on_packet(self.rx.packet(i), dir, now, &mut self.out) {
                 Verdict::Forward => {}
                 Verdict::Drop => {
                     // Park the frame in `keep` so it can be freed in bulk below.

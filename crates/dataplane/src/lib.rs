@@ -11,6 +11,7 @@ pub mod forward;
 pub mod lcore;
 pub mod mbuf;
 pub mod mempool;
+pub mod pipeline;
 pub mod port;
 pub mod ring;
 pub mod rss;

@@ -238,6 +238,15 @@ impl MbufBurst {
         unsafe { (*self.ptrs[i]).port }
     }
 
+    /// The RX timestamp dynfield of packet `i` (see `rx_timestamp_offset`).
+    #[inline]
+    pub fn rx_timestamp(&self, i: usize, offset: usize) -> u64 {
+        assert!(i < self.len);
+        // SAFETY: slot i holds a valid mbuf; `offset` is the registered
+        // dynfield offset of an 8-byte timestamp inside struct rte_mbuf.
+        unsafe { ((self.ptrs[i] as *const u8).add(offset) as *const u64).read_unaligned() }
+    }
+
     /// Raw pointer array and length, for ring transfers.
     pub(crate) fn raw_parts(&mut self) -> (*mut *mut sys::rte_mbuf, usize) {
         (self.ptrs.as_mut_ptr(), self.len)
@@ -312,4 +321,18 @@ impl Packet<'_> {
         // SAFETY: raw was a valid, owned mbuf; the slot no longer refers to it.
         unsafe { Mbuf::from_raw(NonNull::new_unchecked(raw)) }
     }
+}
+
+/// Offset of DPDK's RX timestamp dynfield inside `struct rte_mbuf`, once a
+/// PMD registered it (net_pcap does when the timestamp offload is on).
+pub fn rx_timestamp_offset() -> Option<usize> {
+    // SAFETY: the name is a static NUL-terminated string; a null params
+    // pointer is allowed.
+    let off = unsafe {
+        sys::rte_mbuf_dynfield_lookup(
+            sys::RTE_MBUF_DYNFIELD_TIMESTAMP_NAME.as_ptr() as *const libc::c_char,
+            std::ptr::null_mut(),
+        )
+    };
+    (off >= 0 && (off as usize) + 8 <= std::mem::size_of::<sys::rte_mbuf>()).then_some(off as usize)
 }

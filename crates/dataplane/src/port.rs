@@ -17,7 +17,13 @@ pub struct PortConfig {
     pub rx_desc: u16,
     pub tx_desc: u16,
     pub promiscuous: bool,
+    /// Ask the PMD to stamp each received frame (net_pcap: the capture's
+    /// own timestamp), for replays in capture time.
+    pub rx_timestamp: bool,
 }
+
+/// `RTE_ETH_RX_OFFLOAD_TIMESTAMP`.
+const RX_OFFLOAD_TIMESTAMP: u64 = 1 << 14;
 
 /// Counters as the PMD reports them.
 #[derive(Debug, Clone, Copy, Default)]
@@ -106,6 +112,12 @@ impl Port {
             });
         }
         let mut conf = sys::rte_eth_conf::default();
+        // Devices that advertise RX timestamping get the offload switched on;
+        // net_pcap does not advertise it but stamps every frame with its
+        // capture time anyway (see `mbuf::rx_timestamp_offset`).
+        if cfg.rx_timestamp && info.rx_offload_capa & RX_OFFLOAD_TIMESTAMP != 0 {
+            conf.rxmode.offloads |= RX_OFFLOAD_TIMESTAMP;
+        }
         let hf = info.flow_type_rss_offloads & rss::RSS_HF_IP_TCP_UDP;
         let rss = cfg.rx_queues > 1 && hf != 0;
         let key_len = if info.hash_key_size > 0 { info.hash_key_size as usize } else { 40 };

@@ -3,7 +3,7 @@
 //! This is only what aging needs; the shield keeps its own, much richer TCP
 //! state in the entry's user value.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// TCP flag bits as they appear in the TCP header's flags byte.
 pub mod tcp_flags {
@@ -102,7 +102,7 @@ impl FlowState {
 
 /// Idle timeouts per state, in seconds. Deserialises from a TOML/JSON table
 /// where every field is optional and defaults as below.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Timeouts {
     /// Half-open TCP (only one side seen). Default 10 s.

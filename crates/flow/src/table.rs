@@ -25,7 +25,7 @@
 
 use std::fmt;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::key::{FlowKey, Side};
 use crate::state::{FlowState, Timeouts};
@@ -37,7 +37,7 @@ const EXPIRY_BATCH: usize = 256;
 
 /// Table sizing and aging configuration. Every field is optional when
 /// deserialised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FlowTableConfig {
     /// Maximum number of concurrent flows on this core. Default 1 Mi.

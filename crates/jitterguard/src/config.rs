@@ -81,6 +81,10 @@ pub struct DataplaneConfig {
     /// Stop by itself once no frame has arrived for this many milliseconds
     /// (after the first one); 0 = run until SIGINT/SIGTERM. For pcap replays.
     pub idle_exit_ms: u64,
+    /// Replay pcap input in capture time: frames of both ports are processed
+    /// merged in the order of their capture timestamps, and measurements use
+    /// the capture's clock (net_pcap only; one worker, one port pair).
+    pub replay_in_capture_time: bool,
 }
 
 impl Default for DataplaneConfig {
@@ -95,6 +99,7 @@ impl Default for DataplaneConfig {
             tx_desc: 1024,
             tx_retries: 8,
             idle_exit_ms: 0,
+            replay_in_capture_time: false,
         }
     }
 }
@@ -139,6 +144,56 @@ impl Default for LogConfig {
     }
 }
 
+/// The management plane: HTTP exporter and flow dumps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MgmtConfig {
+    /// Serve /metrics, /stats.json and /flows.json; "" disables the server.
+    pub listen: String,
+    /// Allow `listen` on a non-loopback address (exposes flow data).
+    pub allow_non_loopback: bool,
+    /// Rows each worker publishes in its flow dump (top flows by bytes).
+    pub flow_dump_rows: usize,
+    /// Milliseconds between flow dump publications.
+    pub flow_dump_interval_ms: u64,
+}
+
+impl Default for MgmtConfig {
+    fn default() -> Self {
+        MgmtConfig {
+            listen: "127.0.0.1:9477".into(),
+            allow_non_loopback: false,
+            flow_dump_rows: 256,
+            flow_dump_interval_ms: 500,
+        }
+    }
+}
+
+/// Flow tracking (monitor and shield modes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FlowsConfig {
+    /// Flows per worker; the table is preallocated at start.
+    pub capacity: usize,
+    /// Aging granularity in milliseconds.
+    pub aging_tick_ms: u32,
+    /// Path groups (access /24 or /64, GTP-U peer) per worker.
+    pub groups: usize,
+    /// Idle timeouts per flow state, in seconds (reloadable with SIGHUP).
+    pub timeouts: flow::Timeouts,
+}
+
+impl Default for FlowsConfig {
+    fn default() -> Self {
+        FlowsConfig {
+            capacity: 1 << 20,
+            aging_tick_ms: 100,
+            groups: 65536,
+            timeouts: flow::Timeouts::default(),
+        }
+    }
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -148,6 +203,8 @@ pub struct Config {
     pub dataplane: DataplaneConfig,
     pub eal: EalConfig,
     pub log: LogConfig,
+    pub flows: FlowsConfig,
+    pub mgmt: MgmtConfig,
 }
 
 impl Default for Config {
@@ -158,6 +215,8 @@ impl Default for Config {
             dataplane: DataplaneConfig::default(),
             eal: EalConfig::default(),
             log: LogConfig::default(),
+            flows: FlowsConfig::default(),
+            mgmt: MgmtConfig::default(),
         }
     }
 }
@@ -170,6 +229,7 @@ pub struct Overrides {
     pub mode: Option<Mode>,
     pub log_format: Option<LogFormat>,
     pub idle_exit_ms: Option<u64>,
+    pub listen: Option<String>,
 }
 
 /// A configuration problem, worded for the operator (one line).
@@ -224,6 +284,9 @@ impl Config {
         }
         if let Some(m) = o.mode {
             self.mode = m;
+        }
+        if let Some(l) = &o.listen {
+            self.mgmt.listen = if l == "off" { String::new() } else { l.clone() };
         }
         if let Some(ms) = o.idle_exit_ms {
             self.dataplane.idle_exit_ms = ms;
@@ -289,6 +352,11 @@ impl Config {
             return err("dataplane.rx_desc and tx_desc must be at least 1".into());
         }
         let workers = self.worker_lcores();
+        if d.replay_in_capture_time && (workers.len() != 1 || self.port_pairs.len() != 1) {
+            return err("dataplane.replay_in_capture_time needs exactly one worker and one \
+                        port pair"
+                .into());
+        }
         let mut seen = vec![d.main_lcore];
         for w in &workers {
             if seen.contains(w) {
@@ -337,6 +405,39 @@ impl Config {
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             return err(format!("log.level = '{}': {e}", self.log.level));
+        }
+        if self.flows.capacity < 16 || self.flows.capacity > 1 << 26 {
+            return err(format!(
+                "flows.capacity = {}: must be between 16 and {}",
+                self.flows.capacity,
+                1u64 << 26
+            ));
+        }
+        if self.flows.groups == 0 {
+            return err("flows.groups must be at least 1".into());
+        }
+        if self.flows.aging_tick_ms == 0 {
+            return err("flows.aging_tick_ms must be at least 1".into());
+        }
+        if !self.mgmt.listen.is_empty() {
+            let addr: std::net::SocketAddr = self.mgmt.listen.parse().map_err(|_| {
+                ConfigError(format!(
+                    "mgmt.listen = '{}': not an address:port (e.g. 127.0.0.1:9477)",
+                    self.mgmt.listen
+                ))
+            })?;
+            if !addr.ip().is_loopback() && !self.mgmt.allow_non_loopback {
+                return err(format!(
+                    "mgmt.listen = '{}' is not a loopback address; set \
+                     mgmt.allow_non_loopback = true to expose the stats there",
+                    self.mgmt.listen
+                ));
+            }
+        }
+        if self.mgmt.flow_dump_rows == 0 || self.mgmt.flow_dump_interval_ms == 0 {
+            return err(
+                "mgmt.flow_dump_rows and mgmt.flow_dump_interval_ms must be at least 1".into()
+            );
         }
         if self.mode != Mode::Passthrough && !crate::MODES_AVAILABLE.contains(&self.mode) {
             return err(format!(

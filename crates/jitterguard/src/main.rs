@@ -6,6 +6,7 @@
 mod cmd_parse;
 mod config;
 mod eal_args;
+mod metrics;
 mod report;
 mod run;
 
@@ -17,7 +18,7 @@ use clap::{Parser, Subcommand};
 use config::{Config, LogFormat, Mode, Overrides};
 
 /// Modes this build can run.
-pub const MODES_AVAILABLE: &[Mode] = &[Mode::Passthrough];
+pub const MODES_AVAILABLE: &[Mode] = &[Mode::Passthrough, Mode::Monitor];
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +50,9 @@ enum Command {
         /// Log format; overrides the config.
         #[arg(long, value_enum)]
         log_format: Option<LogFormat>,
+        /// Management HTTP address (overrides mgmt.listen; "off" disables it).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
         /// Stop once no frame arrived for MS milliseconds (pcap replays).
         #[arg(long, value_name = "MS")]
         idle_exit_ms: Option<u64>,
@@ -109,6 +113,7 @@ fn main() -> ExitCode {
             mode,
             log_format,
             idle_exit_ms,
+            listen,
             eal_args,
         } => {
             let mut cfg = match &config {
@@ -118,7 +123,7 @@ fn main() -> ExitCode {
                 },
                 None => Config::default(),
             };
-            let o = Overrides { core_port, access_port, mode, log_format, idle_exit_ms };
+            let o = Overrides { core_port, access_port, mode, log_format, idle_exit_ms, listen };
             if let Err(e) = cfg.apply(&o).and_then(|_| cfg.validate(cpus())) {
                 return fail(2, e);
             }

@@ -90,3 +90,35 @@ pub fn print_final(pairs: &[PairPorts], counters: &[Arc<WorkerCounters>], up: Du
         tx as f64 / secs / 1e6
     );
 }
+
+/// Monitor/shield modes: what the pipeline saw, and the top flows.
+pub fn print_pipeline(metrics: &crate::metrics::DataplaneMetrics) {
+    if metrics.pipelines.is_empty() {
+        return;
+    }
+    use mgmt::MetricsSource;
+    let s = metrics.stats();
+    let kv = |m: &std::collections::BTreeMap<String, u64>| {
+        m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+    };
+    println!(
+        "final flows active={} created={} expired={} table_full={}",
+        s.flows.active, s.flows.created, s.flows.expired, s.flows.table_full
+    );
+    println!("final classes {}", kv(&s.flow_states));
+    println!("final pipeline {}", kv(&s.shield));
+    let errors: Vec<String> =
+        s.parse_errors.iter().filter(|(_, n)| *n > 0).map(|(k, n)| format!("{k}={n}")).collect();
+    println!(
+        "final parse_exceptions {}",
+        if errors.is_empty() { "none".into() } else { errors.join(" ") }
+    );
+    let flows = metrics.flows(10);
+    for f in &flows {
+        println!("final flow {}", serde_json::to_string(f).unwrap_or_default());
+    }
+    if !flows.is_empty() {
+        println!();
+        print!("{}", mgmt::render::flows_table(&flows));
+    }
+}

@@ -7,12 +7,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dataplane::forward::Passthrough;
+use dataplane::pipeline::{FlowDump, FlowHook, FlowHookConfig, FlowHookShared, PipelineStats};
+use dataplane::ring::HandoffRing;
 use dataplane::{
-    lcore, stop, Eal, ForwardConfig, Mempool, PacketHook, Port, PortConfig, PortPairQueues, Worker,
-    WorkerCounters,
+    lcore, stop, Eal, ForwardConfig, Handoff, Mempool, PacketHook, Port, PortConfig,
+    PortPairQueues, Worker, WorkerCounters,
 };
+use mgmt::snapshot::SnapshotCell;
 
 use crate::config::{Config, Mode};
+use crate::metrics::{DataplaneMetrics, PortInfo, WorkerPipeline};
 use crate::report;
 
 /// Why a run could not start (one line for the operator; exit code 2).
@@ -54,6 +58,7 @@ pub fn run(cfg: &Config, extra_eal: &[String]) -> Result<(), RunError> {
         rx_desc: d.rx_desc,
         tx_desc: d.tx_desc,
         promiscuous: true,
+        rx_timestamp: d.replay_in_capture_time,
     };
     let mut pairs = Vec::new();
     for p in &cfg.port_pairs {
@@ -75,8 +80,22 @@ pub fn run(cfg: &Config, extra_eal: &[String]) -> Result<(), RunError> {
     }
     stop::install_handlers();
 
-    let fwd = ForwardConfig { burst: d.burst_size, tx_retries: d.tx_retries };
+    let replay_timestamp_offset = match d.replay_in_capture_time {
+        false => None,
+        true => Some(dataplane::mbuf::rx_timestamp_offset().ok_or_else(|| {
+            setup("dataplane.replay_in_capture_time: no port registered RX timestamps".into())
+        })?),
+    };
+    let fwd = ForwardConfig {
+        burst: d.burst_size,
+        tx_retries: d.tx_retries,
+        tsc_hz: eal.tsc_hz(),
+        base_tsc: dataplane::eal::rdtsc(),
+        replay_timestamp_offset,
+    };
     let mut counters = Vec::new();
+    let mut pipelines = Vec::new();
+    let mut handoffs = handoff_rings(cfg, workers.len()).map_err(setup)?;
     for (i, &lc) in workers.iter().enumerate() {
         let queues: Vec<PortPairQueues> = pairs
             .iter()
@@ -88,8 +107,36 @@ pub fn run(cfg: &Config, extra_eal: &[String]) -> Result<(), RunError> {
             .collect();
         let shared = Arc::new(WorkerCounters::new(lc));
         counters.push(shared.clone());
+        let handoff = std::mem::take(&mut handoffs[i]);
         let launched = match cfg.mode {
             Mode::Passthrough => launch(lc, Worker::new(queues, Passthrough, fwd, shared)),
+            Mode::Monitor => {
+                let stats = Arc::new(PipelineStats::default());
+                let dump =
+                    Arc::new(SnapshotCell::new(FlowDump::with_capacity(cfg.mgmt.flow_dump_rows)));
+                pipelines.push(WorkerPipeline {
+                    lcore: lc,
+                    stats: stats.clone(),
+                    dump: dump.clone(),
+                });
+                let hook = FlowHook::new(
+                    FlowHookConfig {
+                        worker: i as u16,
+                        workers: workers.len() as u16,
+                        table: flow::FlowTableConfig {
+                            capacity: cfg.flows.capacity,
+                            aging_tick_ms: cfg.flows.aging_tick_ms,
+                            timeouts: cfg.flows.timeouts,
+                        },
+                        groups: cfg.flows.groups,
+                        shield: shield::ShieldConfig::default(),
+                        dump_rows: cfg.mgmt.flow_dump_rows,
+                        publish_every_ns: cfg.mgmt.flow_dump_interval_ms * 1_000_000,
+                    },
+                    FlowHookShared { stats, dump },
+                );
+                launch(lc, Worker::with_handoff(queues, hook, fwd, shared, handoff))
+            }
             other => Err(format!("mode '{}' is not available in this build", other.as_str())),
         };
         if let Err(e) = launched {
@@ -101,13 +148,81 @@ pub fn run(cfg: &Config, extra_eal: &[String]) -> Result<(), RunError> {
 
     let started = Instant::now();
     let hz = eal.tsc_hz();
+    let metrics = Arc::new(DataplaneMetrics {
+        started,
+        ports: pairs
+            .iter()
+            .flat_map(|p| {
+                [
+                    PortInfo { side: "core", name: p.core.name().into(), id: p.core.id() },
+                    PortInfo { side: "access", name: p.access.name().into(), id: p.access.id() },
+                ]
+            })
+            .collect(),
+        workers: counters.clone(),
+        pipelines,
+        flow_capacity: cfg.flows.capacity as u64,
+    });
+    let http = match start_http(cfg, metrics.clone()) {
+        Ok(h) => h,
+        Err(e) => {
+            stop::request_stop();
+            lcore::wait_all();
+            return Err(setup(e));
+        }
+    };
     manage(cfg, &pairs, &counters, started, hz);
     lcore::wait_all();
     report::print_final(&pairs, &counters, started.elapsed(), hz);
+    report::print_pipeline(&metrics);
+    drop(http);
     drop(pairs);
     drop(pool);
     drop(eal);
     Ok(())
+}
+
+/// The SPSC rings between every ordered pair of workers, for modes that
+/// track flows (a flow must be handled by one worker); none otherwise.
+fn handoff_rings(cfg: &Config, workers: usize) -> Result<Vec<Handoff>, String> {
+    let mut h: Vec<Handoff> = (0..workers)
+        .map(|_| Handoff { to: (0..workers).map(|_| None).collect(), from: Vec::new() })
+        .collect();
+    if cfg.mode == Mode::Passthrough || workers < 2 {
+        return Ok((0..workers).map(|_| Handoff::default()).collect());
+    }
+    for src in 0..workers {
+        for dst in 0..workers {
+            if src == dst {
+                continue;
+            }
+            let ring = Arc::new(
+                HandoffRing::new(&format!("jg_ho_{src}_{dst}"), 4096).map_err(|e| e.to_string())?,
+            );
+            h[src].to[dst] = Some(ring.clone());
+            h[dst].from.push(ring);
+        }
+    }
+    Ok(h)
+}
+
+/// Starts the HTTP exporter unless `mgmt.listen` is empty.
+fn start_http(
+    cfg: &Config,
+    metrics: Arc<DataplaneMetrics>,
+) -> Result<Option<mgmt::http::HttpServer>, String> {
+    if cfg.mgmt.listen.is_empty() {
+        return Ok(None);
+    }
+    let bind =
+        cfg.mgmt.listen.parse().map_err(|_| format!("mgmt.listen = '{}'", cfg.mgmt.listen))?;
+    let server = mgmt::http::HttpServer::start(
+        &mgmt::http::HttpConfig { bind, allow_non_loopback: cfg.mgmt.allow_non_loopback },
+        metrics,
+    )
+    .map_err(|e| format!("management HTTP server on {}: {e}", cfg.mgmt.listen))?;
+    tracing::info!(listen = %server.local_addr(), "metrics at http://{}/metrics", server.local_addr());
+    Ok(Some(server))
 }
 
 fn launch<H: PacketHook + 'static>(lcore_id: u32, worker: Worker<H>) -> Result<(), String> {

@@ -48,7 +48,17 @@ fn twenty_megabytes_of_real_tcp_cross_the_box_intact() {
     let mut bed = Bed::new("tcp", 10);
     let core = format!("net_af_packet0,iface={}", bed.box_core_if);
     let access = format!("net_af_packet1,iface={}", bed.box_access_if);
-    let mut args = vec![bin(), "run", "--core-port", &core, "--access-port", &access, "--"];
+    let mut args = vec![
+        bin(),
+        "run",
+        "--core-port",
+        &core,
+        "--access-port",
+        &access,
+        "--listen",
+        "127.0.0.1:0",
+        "--",
+    ];
     let iso = eal_isolation("afp");
     args.extend(iso.iter().map(String::as_str));
     let box_ns = bed.box_ns.clone();

@@ -28,8 +28,9 @@ fn replay(mode: &str, name: &str, scenario: &str) {
         format!("net_pcap1,rx_pcap={},tx_pcap={}", access_in.display(), to_access.display()),
         "--idle-exit-ms".into(),
         "1000".into(),
-        "--".into(),
     ];
+    args.extend(run_isolation());
+    args.push("--".into());
     args.extend(eal_isolation(name));
     let out = run_with_limit(&args, Duration::from_secs(60));
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -13,6 +13,7 @@ fn sigterm_during_traffic_exits_cleanly_with_final_counters() {
     let mut args: Vec<String> = ["run", "--core-port", "net_null0", "--access-port", "net_null1"]
         .map(String::from)
         .to_vec();
+    args.extend(run_isolation());
     args.push("--".into());
     args.extend(eal_isolation("sigterm"));
     let child = Command::new(bin())

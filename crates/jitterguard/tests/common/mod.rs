@@ -25,6 +25,12 @@ pub fn scratch(name: &str) -> PathBuf {
     d
 }
 
+/// `jitterguard run` options that let tests run side by side: the
+/// management server on an ephemeral loopback port.
+pub fn run_isolation() -> Vec<String> {
+    vec!["--listen".into(), "127.0.0.1:0".into()]
+}
+
 /// EAL arguments that let tests run side by side: own file prefix, no
 /// hugepages, no PCI scan.
 pub fn eal_isolation(name: &str) -> Vec<String> {

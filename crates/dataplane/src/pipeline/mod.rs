@@ -1,0 +1,12 @@
+//! The per-packet pipeline of `monitor` (and later `shield`) mode:
+//! wire → flow → shield, with counters and a flow dump for the management
+//! thread.
+
+pub mod clock;
+pub mod dump;
+pub mod flow_hook;
+pub mod stats;
+
+pub use dump::{FlowDump, FlowDumpRow};
+pub use flow_hook::{FlowHook, FlowHookConfig, FlowHookShared, FlowValue};
+pub use stats::{PipelineLocal, PipelineStats};

@@ -1,0 +1,72 @@
+//! Per-worker pipeline counters (single writer, relaxed stores), read by the
+//! management thread: parse exceptions by reason, traffic classes, flow
+//! table events. Same publication scheme as `WorkerCounters`.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Number of distinct parse-exception reasons (`wire::ParseError`).
+pub const PARSE_REASONS: usize = wire::ParseError::ALL_REASONS.len();
+
+/// Index of a parse error's reason in `ALL_REASONS`.
+pub fn reason_index(e: &wire::ParseError) -> usize {
+    let r = e.reason();
+    wire::ParseError::ALL_REASONS.iter().position(|x| *x == r).unwrap_or(0)
+}
+
+macro_rules! pipeline_counters {
+    ($($name:ident: $doc:literal),* $(,)?) => {
+        /// Running totals, owned by the worker.
+        #[derive(Debug, Default, Clone, Copy)]
+        pub struct PipelineLocal {
+            $(#[doc = $doc] pub $name: u64,)*
+            /// Parse exceptions by reason index.
+            pub parse_errors: [u64; PARSE_REASONS],
+        }
+
+        /// The published copy.
+        #[derive(Debug, Default)]
+        pub struct PipelineStats {
+            $(#[doc = $doc] pub $name: AtomicU64,)*
+            pub parse_errors: [AtomicU64; PARSE_REASONS],
+        }
+
+        impl PipelineStats {
+            pub fn publish(&self, l: &PipelineLocal) {
+                $(self.$name.store(l.$name, Relaxed);)*
+                for (a, v) in self.parse_errors.iter().zip(l.parse_errors.iter()) {
+                    a.store(*v, Relaxed);
+                }
+            }
+
+            pub fn read(&self) -> PipelineLocal {
+                let mut l = PipelineLocal { $($name: self.$name.load(Relaxed),)* ..Default::default() };
+                for (v, a) in l.parse_errors.iter_mut().zip(self.parse_errors.iter()) {
+                    *v = a.load(Relaxed);
+                }
+                l
+            }
+
+            /// (name, value) of every scalar counter, for exporters.
+            pub fn named(l: &PipelineLocal) -> Vec<(&'static str, u64)> {
+                vec![$((stringify!($name), l.$name),)*]
+            }
+        }
+    };
+}
+
+pipeline_counters! {
+    tcp: "TCP segments seen (inner TCP of tunnels included).",
+    udp: "UDP datagrams seen (GTP-U control and other UDP).",
+    other_ip: "IP packets that are neither TCP nor UDP.",
+    arp: "ARP frames (forwarded untouched).",
+    tunneled: "Frames whose flow is inside GTP-U, VXLAN or GRE.",
+    parse_exceptions: "Frames the parser stopped on (forwarded unchanged).",
+    flows_created: "Flows created in this worker's table.",
+    flows_expired: "Flows removed by idle aging.",
+    table_full: "Packets of new flows not tracked because the table was full.",
+    flows_active: "Flows currently in the table (gauge).",
+    handed_off: "Frames passed to the worker that owns their flow.",
+    flows_clear: "TCP flows the classifier currently calls Clear (gauge).",
+    flows_jitter: "TCP flows the classifier currently calls Jitter (gauge).",
+    flows_congested: "TCP flows the classifier currently calls Congested (gauge).",
+}
