@@ -5,6 +5,8 @@
 
 use serde::Deserialize;
 
+use crate::actions::ActionConfig;
+
 /// Shield thresholds. Deserialises from TOML/JSON; missing fields take their
 /// defaults, unknown fields are an error (a typo must not silently keep a default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -53,6 +55,8 @@ pub struct ShieldConfig {
     pub rto_initial_us: u32,
     /// The sender counts as rwnd-limited when bytes in flight reach this percentage of R's window.
     pub rwnd_limited_pct: u32,
+    /// Shield-mode actions (all off by default; `[actions]` table in TOML).
+    pub actions: ActionConfig,
 }
 
 impl Default for ShieldConfig {
@@ -78,6 +82,7 @@ impl Default for ShieldConfig {
             rto_min_us: 200_000,
             rto_initial_us: 1_000_000,
             rwnd_limited_pct: 90,
+            actions: ActionConfig::default(),
         }
     }
 }
@@ -120,6 +125,8 @@ mod tests {
         assert_eq!(c.ticks_to_jitter, 5);
         assert_eq!(c.rto_min_us, ShieldConfig::default().rto_min_us);
         assert!(toml::from_str::<ShieldConfig>("tick_min = 1").is_err());
+        let a: ShieldConfig = toml::from_str("[actions]\nlocal_recovery = true").unwrap();
+        assert!(a.actions.local_recovery && !a.actions.hide_holes);
     }
 
     #[test]

@@ -13,8 +13,8 @@ use crate::counterfactual::Counterfactual;
 use crate::group::GroupState;
 use crate::handshake::{HandshakeFacts, SideOptions};
 use crate::holes::{
-    dsack_of, sack_gaps, sacked_bytes, FillKind, HoleTable, Reported, UpstreamGaps, H_RETX, H_RTO,
-    H_UNKNOWN, H_UPSTREAM,
+    dsack_of, sack_gaps, sacked_bytes, FillKind, HoleTable, OpenHole, Reported, UpstreamGaps,
+    H_RETX, H_RTO, H_UNKNOWN, H_UPSTREAM,
 };
 use crate::report::{ConnState, FlowReport};
 use crate::retrans::{RetransLog, RX_COUNTED_J_LOSS, RX_MULTI, RX_RTO, RX_SPURIOUS};
@@ -714,6 +714,42 @@ impl FlowShield {
                 }
             }
         }
+    }
+
+    // ---- read access for the actions module ------------------------------
+
+    pub(crate) fn micros(&self, now_ns: u64) -> Micros {
+        self.clock.micros(now_ns)
+    }
+
+    pub(crate) fn open_holes(&self) -> impl Iterator<Item = OpenHole> + '_ {
+        self.holes.open()
+    }
+
+    /// R's highest cumulative ACK: the ceiling of anything the box may acknowledge to S.
+    pub(crate) fn receiver_una(&self) -> u32 {
+        self.una
+    }
+
+    /// R's latest raw window field.
+    pub(crate) fn receiver_window_raw(&self) -> u16 {
+        self.last_win
+    }
+
+    pub(crate) fn sack_negotiated(&self) -> bool {
+        self.hs.sack_ok()
+    }
+
+    pub(crate) fn j_srtt_us(&self) -> Option<u32> {
+        (self.rtt.samples > 0).then_some(self.rtt.srtt)
+    }
+
+    pub(crate) fn j_jitter_us(&self) -> u32 {
+        self.rtt.jitter()
+    }
+
+    pub(crate) fn j_baseline_us(&self) -> Option<u32> {
+        self.rtt.baseline()
     }
 
     fn rwnd_bytes(&self) -> Option<u32> {

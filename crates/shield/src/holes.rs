@@ -73,6 +73,16 @@ impl Filled {
     }
 }
 
+/// An open hole as the actions see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OpenHole {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    pub(crate) opened: Micros,
+    /// The bytes passed the box: lost or late on J (not upstream, not unknown).
+    pub(crate) on_j: bool,
+}
+
 /// What `report` did with a hole.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Reported {
@@ -94,6 +104,16 @@ fn overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
 impl HoleTable {
     pub(crate) fn any_active(&self) -> bool {
         self.h.iter().any(|h| h.flags & H_ACTIVE != 0)
+    }
+
+    /// Open holes: (start, end, reported at, flags).
+    pub(crate) fn open(&self) -> impl Iterator<Item = OpenHole> + '_ {
+        self.h.iter().filter(|h| h.flags & H_ACTIVE != 0).map(|h| OpenHole {
+            start: h.origin,
+            end: h.end,
+            opened: h.opened,
+            on_j: h.flags & (H_UPSTREAM | H_UNKNOWN) == 0,
+        })
     }
 
     /// R reports [start, end) missing, with SACKed data up to `high`.

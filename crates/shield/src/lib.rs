@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod actions;
 mod classify;
 mod clock;
 mod config;
@@ -31,6 +32,7 @@ mod trace;
 mod verdict;
 mod windowed;
 
+pub use actions::{ActionConfig, ActionStats, Emit, Emits, FlowActions, MAX_EMITS};
 pub use classify::{Class, Reason};
 pub use config::ShieldConfig;
 pub use counterfactual::Counterfactual;

@@ -1,11 +1,29 @@
 //! What the dataplane does with the segment.
 
-/// The shield's decision for one segment. In `monitor` mode always
-/// `Forward`; the shield mode (issue 8) adds rewrite/hold/drop/emit
-/// variants, hence `non_exhaustive`: callers keep a fallback arm that forwards.
+/// The shield's decision for one segment. `monitor` mode always returns
+/// `Forward`; the shield-mode actions (`FlowActions`) may return the others.
+/// `non_exhaustive`: more variants come with more actions (hold, window
+/// rewriting), so callers keep a fallback arm that forwards unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Verdict {
     /// Forward the segment unchanged.
     Forward,
+    /// Forward R's ACK towards S with these fields. `ack` and `window` are
+    /// R's own (never beyond what R acknowledged); `sack[..sack_len]` is a
+    /// subset of R's SACK blocks in R's order (blocks that would reveal a hole
+    /// the box is repairing, or a DSACK caused by the box's own
+    /// retransmission, removed). `sack_len == 0`: remove the SACK option.
+    RewriteAck {
+        /// Cumulative ACK to send (R's).
+        ack: u32,
+        /// Raw window field to send (R's).
+        window: u16,
+        /// Blocks to keep.
+        sack: [(u32, u32); 4],
+        /// Number of valid blocks in `sack`.
+        sack_len: u8,
+    },
+    /// Drop the segment; any answer is in the emit buffer.
+    Suppress,
 }

@@ -5,9 +5,10 @@
 //! so its memory cannot grow; the test checks that too.
 
 use proptest::prelude::*;
+use shield::seq::seq_gt;
 use shield::{
-    Dir, FlowShield, GroupKey, GroupState, GroupTable, Segment, ShieldConfig, TcpOpts,
-    TRACE_CAPACITY,
+    ActionConfig, Dir, Emit, Emits, FlowActions, FlowShield, GroupKey, GroupState, GroupTable,
+    Segment, ShieldConfig, TcpOpts, Verdict, TRACE_CAPACITY,
 };
 
 #[derive(Clone, Debug)]
@@ -119,6 +120,42 @@ proptest! {
         prop_assert_eq!(core::mem::size_of_val(&flow), FlowShield::SIZE_BYTES);
         for e in flow.trace() {
             prop_assert!(!e.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn random_sequences_with_actions_never_ack_beyond_the_receiver(
+        base in prop_oneof![Just(u32::MAX - 100_000), any::<u32>()],
+        steps in proptest::collection::vec(step(), 1..300),
+    ) {
+        let cfg = ShieldConfig { actions: ActionConfig::all_on(), ..ShieldConfig::default() };
+        let mut now = 1_000_000_000u64;
+        let mut flow = FlowShield::new(now, &to_segment(base, &steps[0]));
+        let mut group = GroupState::new(now);
+        let mut actions = FlowActions::new();
+        let mut emits = Emits::new();
+        let mut r_ack: Option<u32> = None;
+        for s in &steps {
+            now = now.saturating_add(s.dt_us.unsigned_abs() * 1000);
+            let seg = to_segment(base, s);
+            if seg.dir == Dir::FromAccess && seg.flags & shield::FLAG_ACK != 0
+                && match r_ack { None => true, Some(a) => seq_gt(seg.ack, a) }
+            {
+                r_ack = Some(seg.ack);
+            }
+            emits.clear();
+            let v = actions.on_segment(&mut flow, now, &seg, &mut group, &cfg, &mut emits);
+            if let Verdict::RewriteAck { ack, sack, sack_len, .. } = v {
+                prop_assert!(r_ack.is_some_and(|r| !seq_gt(ack, r)));
+                for b in sack.iter().take(usize::from(sack_len)) {
+                    prop_assert!(seg.opts.sack_blocks().contains(b));
+                }
+            }
+            for e in emits.iter() {
+                if let Emit::AckToCore { ack, .. } = *e {
+                    prop_assert!(r_ack.is_some_and(|r| !seq_gt(ack, r)));
+                }
+            }
         }
     }
 }

@@ -22,7 +22,8 @@ use std::collections::BinaryHeap;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use shield::{
-    Dir, FlowReport, FlowShield, GroupState, Segment, ShieldConfig, TcpOpts, FLAG_ACK, FLAG_SYN,
+    Dir, Emit, Emits, FlowActions, FlowReport, FlowShield, GroupState, Segment, ShieldConfig,
+    TcpOpts, Verdict, FLAG_ACK, FLAG_SYN,
 };
 
 pub const MSS: u64 = 1000;
@@ -154,6 +155,17 @@ pub struct Sim {
     stall_until: u64,
     /// R's latest TSval as S knows it (what S echoes).
     s_ts_recent: u32,
+    /// Shield-mode actions (None: monitor).
+    pub actions: Option<FlowActions>,
+    emits: Emits,
+    r_highest_ack: u32,
+    r_acked_any: bool,
+    /// Invariant violations seen (must stay 0).
+    pub violations: u64,
+    /// Segments the box resent from its cache.
+    pub local_retransmits: u64,
+    /// Fast retransmits (window reductions) S made.
+    pub sender_cwnd_cuts: u64,
 }
 
 fn ts_ms(now: u64) -> u32 {
@@ -161,8 +173,17 @@ fn ts_ms(now: u64) -> u32 {
 }
 
 impl Sim {
+    /// Like `new`, with the shield-mode actions of `cfg.actions` applied.
+    pub fn with_actions(p: Profile, cfg: ShieldConfig) -> Sim {
+        Self::build(p, cfg, true)
+    }
+
     /// A new connection: the handshake goes through the box (S opens).
     pub fn new(p: Profile, cfg: ShieldConfig) -> Sim {
+        Self::build(p, cfg, false)
+    }
+
+    fn build(p: Profile, cfg: ShieldConfig, actions: bool) -> Sim {
         let syn = Segment {
             dir: Dir::FromCore,
             seq: p.isn.wrapping_sub(1),
@@ -210,7 +231,17 @@ impl Sim {
             data_lost_on_j: 0,
             stall_until: 0,
             s_ts_recent: 10,
+            actions: None,
+            emits: Emits::new(),
+            r_highest_ack: 0,
+            r_acked_any: false,
+            violations: 0,
+            local_retransmits: 0,
+            sender_cwnd_cuts: 0,
         };
+        if actions {
+            sim.actions = Some(FlowActions::new());
+        }
         sim.box_segment(syn);
         // SYN-ACK from R after J's RTT, S's ACK one S-side RTT later.
         sim.now += p.j_rtt_us * 1000;
@@ -252,11 +283,91 @@ impl Sim {
         sim
     }
 
-    fn box_segment(&mut self, seg: Segment) {
-        self.flow.on_segment(self.now, &seg, &mut self.group, &self.cfg);
+    /// The box's step: measure (and, with actions on, decide).
+    fn box_segment(&mut self, seg: Segment) -> Verdict {
+        self.emits.clear();
+        let v = match self.actions.as_mut() {
+            Some(a) => a.on_segment(
+                &mut self.flow,
+                self.now,
+                &seg,
+                &mut self.group,
+                &self.cfg,
+                &mut self.emits,
+            ),
+            None => self.flow.on_segment(self.now, &seg, &mut self.group, &self.cfg),
+        };
+        self.check_invariant(&seg, v);
         let c = self.flow.class();
         if self.classes.last().map(|&(_, k)| k) != Some(c) {
             self.classes.push((self.now, c));
+        }
+        v
+    }
+
+    /// The box never acknowledges to S a byte R has not acknowledged, and
+    /// every SACK block it forwards is one R sent.
+    fn check_invariant(&mut self, seg: &Segment, v: Verdict) {
+        if seg.dir == Dir::FromAccess && seg.has_ack() {
+            let first = !self.r_acked_any;
+            if first || shield::seq::seq_gt(seg.ack, self.r_highest_ack) {
+                self.r_highest_ack = seg.ack;
+                self.r_acked_any = true;
+            }
+        }
+        let ceiling = self.r_highest_ack;
+        let above = |ack: u32| self.r_acked_any && shield::seq::seq_gt(ack, ceiling);
+        if let Verdict::RewriteAck { ack, sack, sack_len, .. } = v {
+            let blocks = seg.opts.sack_blocks();
+            let forged = sack.iter().take(usize::from(sack_len)).any(|b| !blocks.contains(b));
+            if above(ack) || forged || seg.dir != Dir::FromAccess {
+                self.violations += 1;
+            }
+        }
+        for e in self.emits.iter() {
+            if let Emit::AckToCore { ack, .. } = *e {
+                if !self.r_acked_any || above(ack) {
+                    self.violations += 1;
+                }
+            }
+        }
+    }
+
+    fn off(&self, seq: u32) -> u64 {
+        u64::from(seq.wrapping_sub(self.p.isn))
+    }
+
+    /// Apply what the box asked to emit.
+    fn apply_emits(&mut self) {
+        let emits: Vec<Emit> = self.emits.iter().copied().collect();
+        for e in emits {
+            match e {
+                Emit::RetransmitFromCache { seq, len } => {
+                    let start = self.off(seq);
+                    let mut off = start;
+                    while off < start + u64::from(len) {
+                        self.local_retransmits += 1;
+                        let d = DataPkt {
+                            off,
+                            tsval: ts_ms(self.now),
+                            tsecr: self.s_ts_recent,
+                            retx: true,
+                        };
+                        self.enter_j(d);
+                        off += MSS;
+                    }
+                }
+                Emit::AckToCore { ack, .. } => {
+                    let a = AckPkt {
+                        ack: self.off(ack),
+                        blocks: [(0, 0); 4],
+                        nblocks: 0,
+                        tsval: self.s_ts_recent,
+                        tsecr: ts_ms(self.now),
+                    };
+                    self.push(self.now + self.p.s_oneway_us * 1000, Ev::AckAtS(a));
+                }
+            }
         }
     }
 
@@ -306,8 +417,11 @@ impl Sim {
                     payload_len: MSS as u32,
                     opts: TcpOpts { ts: Some((d.tsval, d.tsecr)), ..TcpOpts::default() },
                 };
-                self.box_segment(seg);
-                self.enter_j(d);
+                let v = self.box_segment(seg);
+                self.apply_emits();
+                if v != Verdict::Suppress {
+                    self.enter_j(d);
+                }
             }
             Ev::DataAtR(d) => self.at_receiver(d),
             Ev::AckAtBox(a) => {
@@ -325,7 +439,19 @@ impl Sim {
                     payload_len: 0,
                     opts,
                 };
-                self.box_segment(seg);
+                let v = self.box_segment(seg);
+                self.apply_emits();
+                let mut a = a;
+                match v {
+                    Verdict::Suppress => return,
+                    Verdict::RewriteAck { sack, sack_len, .. } => {
+                        a.nblocks = usize::from(sack_len);
+                        for (dst, src) in a.blocks.iter_mut().zip(sack.iter()).take(a.nblocks) {
+                            *dst = (self.off(src.0), self.off(src.1));
+                        }
+                    }
+                    _ => {}
+                }
                 self.push(self.now + self.p.s_oneway_us * 1000, Ev::AckAtS(a));
             }
             Ev::AckAtS(a) => self.at_sender(a),
@@ -517,6 +643,7 @@ impl Sim {
             let due = !self.s.retransmitted.iter().any(|&(o, at)| o == off && now <= at + rack);
             if !is_sacked && above >= 3 * MSS && due {
                 if self.s.recover.is_none() {
+                    self.sender_cwnd_cuts += 1;
                     self.s.ssthresh = (self.s.cwnd * 0.7).max(2.0);
                     self.s.cwnd = self.s.ssthresh;
                     self.s.recover = Some(self.s.nxt);
@@ -538,6 +665,7 @@ impl Sim {
         if self.now < self.s.rto_deadline || self.s.una >= self.s.nxt {
             return;
         }
+        self.sender_cwnd_cuts += 1;
         self.s.ssthresh = (self.s.cwnd / 2.0).max(2.0);
         self.s.cwnd = 1.0;
         self.s.backoff += 1;

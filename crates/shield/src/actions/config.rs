@@ -1,0 +1,57 @@
+//! Switches and thresholds of the shield-mode actions.
+
+use serde::Deserialize;
+
+/// Every action is off by default: the shield mode is opt-in per action.
+/// Actions only ever act while the flow's effective class is Jitter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ActionConfig {
+    /// Local recovery: retransmit a hole on J from the box's cache.
+    pub local_recovery: bool,
+    /// Keep SACK blocks (or, without SACK, duplicate ACKs) that reveal a
+    /// hole on J away from S while the hole is young (reorder window) or
+    /// under local repair.
+    pub hide_holes: bool,
+    /// Remove DSACKs that the box's own retransmissions caused.
+    pub filter_own_dsack: bool,
+    /// Answer S's retransmission of data R already acknowledged with R's ACK
+    /// instead of sending it over J.
+    pub duplicate_suppression: bool,
+    /// Reorder window = max(this, `reorder_jitter_mult` x J's delay
+    /// variation), capped at half of J's baseline RTT: a hole younger than
+    /// that is probably a late segment, not a lost one.
+    pub reorder_window_min_us: u32,
+    /// See `reorder_window_min_us`.
+    pub reorder_jitter_mult: u32,
+    /// A local repair that has not closed the hole after this many J RTTs
+    /// has failed: stop hiding the hole so S recovers by itself.
+    pub repair_timeout_rtts: u32,
+}
+
+impl Default for ActionConfig {
+    fn default() -> Self {
+        ActionConfig {
+            local_recovery: false,
+            hide_holes: false,
+            filter_own_dsack: false,
+            duplicate_suppression: false,
+            reorder_window_min_us: 2_000,
+            reorder_jitter_mult: 4,
+            repair_timeout_rtts: 2,
+        }
+    }
+}
+
+impl ActionConfig {
+    /// Every action on (tests, the bundled demo).
+    pub fn all_on() -> Self {
+        ActionConfig {
+            local_recovery: true,
+            hide_holes: true,
+            filter_own_dsack: true,
+            duplicate_suppression: true,
+            ..ActionConfig::default()
+        }
+    }
+}

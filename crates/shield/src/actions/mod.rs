@@ -1,0 +1,296 @@
+//! Shield-mode decisions (issue 8, pure part): local recovery of holes on
+//! J, hiding the holes from S while they are young or being repaired, not
+//! passing DSACKs the box caused, answering S's duplicate retransmissions.
+//!
+//! Every action is switched in [`ActionConfig`] and acts only while the
+//! flow's effective class (flow and path group) is Jitter; on Congested it
+//! stands down at once, and everything is forwarded as R sent it.
+//!
+//! The invariant, end-to-end safety: the box never acknowledges to S a byte
+//! R has not acknowledged. Every ACK number the box sends or rewrites is
+//! R's own cumulative ACK, and every SACK block it forwards is one of R's
+//! blocks (a property test checks both over random sequences).
+//!
+//! Per-flow action state is a separate fixed struct ([`FlowActions`]) so
+//! flows in `monitor` mode do not pay for it.
+
+mod config;
+mod emit;
+
+pub use config::ActionConfig;
+pub use emit::{Emit, Emits, MAX_EMITS};
+
+use crate::classify::Class;
+use crate::clock::elapsed;
+use crate::config::ShieldConfig;
+use crate::flow::FlowShield;
+use crate::group::GroupState;
+use crate::holes::dsack_of;
+use crate::segment::{Dir, Segment};
+use crate::seq::{seq_gt, seq_le, seq_lt, seq_span};
+use crate::verdict::Verdict;
+
+const REPAIRS: usize = 3;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum RepairState {
+    #[default]
+    Empty,
+    /// Retransmitted from the cache, hole still open.
+    Active,
+    /// The hole closed.
+    Done,
+    /// The hole outlived the repair timeout: S must see it.
+    TimedOut,
+}
+
+/// A range the box retransmitted from its cache.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Repair {
+    start: u32,
+    end: u32,
+    at_ns: u64,
+    state: RepairState,
+}
+
+/// What the actions did on a flow, summable by the management side.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ActionStats {
+    /// Holes on J retransmitted from the cache.
+    pub local_retransmits: u32,
+    /// ACKs forwarded with hole-revealing SACK blocks removed.
+    pub acks_holes_hidden: u32,
+    /// Duplicate ACKs (flows without SACK) kept from S.
+    pub dupacks_suppressed: u32,
+    /// DSACKs caused by the box's own retransmissions, not forwarded.
+    pub own_dsacks_filtered: u32,
+    /// S's retransmissions of acknowledged data answered locally.
+    pub duplicates_suppressed: u32,
+    /// Local repairs that did not close their hole in time (S then saw it).
+    pub repairs_timed_out: u32,
+    /// Emits that did not fit the caller's buffer.
+    pub emits_dropped: u32,
+}
+
+/// Per-flow state of the shield-mode actions (fixed size, `Copy`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlowActions {
+    repairs: [Repair; REPAIRS],
+    next: u8,
+    stats: ActionStats,
+}
+
+fn overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
+    seq_lt(a.0, b.1) && seq_gt(a.1, b.0)
+}
+
+impl FlowActions {
+    /// No repairs, zero counters.
+    pub fn new() -> Self {
+        FlowActions::default()
+    }
+
+    /// What the actions did so far.
+    pub fn stats(&self) -> ActionStats {
+        self.stats
+    }
+
+    /// Measure `seg` (exactly as [`FlowShield::on_segment`]), then decide.
+    /// `emits` is not cleared here: the caller clears it per segment.
+    pub fn on_segment(
+        &mut self,
+        flow: &mut FlowShield,
+        now_ns: u64,
+        seg: &Segment,
+        group: &mut GroupState,
+        cfg: &ShieldConfig,
+        emits: &mut Emits,
+    ) -> Verdict {
+        flow.on_segment(now_ns, seg, group, cfg);
+        let jitter = flow.effective_class(group) == Class::Jitter;
+        self.refresh(flow, now_ns, &cfg.actions);
+        match seg.dir {
+            Dir::FromCore => self.on_sender_segment(flow, jitter, seg, &cfg.actions, emits),
+            Dir::FromAccess => self.on_receiver_ack(flow, jitter, now_ns, seg, &cfg.actions, emits),
+        }
+    }
+
+    /// Retire repairs whose hole closed; time out those that take too long.
+    fn refresh(&mut self, flow: &FlowShield, now_ns: u64, a: &ActionConfig) {
+        let timeout_ns = u64::from(
+            flow.j_srtt_us().unwrap_or(0).saturating_mul(a.repair_timeout_rtts).max(10_000),
+        ) * 1_000;
+        for r in self.repairs.iter_mut() {
+            if r.state != RepairState::Active {
+                continue;
+            }
+            if !flow.open_holes().any(|h| overlaps((h.start, h.end), (r.start, r.end))) {
+                r.state = RepairState::Done;
+            } else if now_ns.saturating_sub(r.at_ns) > timeout_ns {
+                r.state = RepairState::TimedOut;
+                self.stats.repairs_timed_out = self.stats.repairs_timed_out.saturating_add(1);
+            }
+        }
+    }
+
+    fn repair_of(&self, start: u32, end: u32) -> Option<&Repair> {
+        self.repairs.iter().find(|r| {
+            matches!(r.state, RepairState::Active | RepairState::TimedOut)
+                && overlaps((r.start, r.end), (start, end))
+        })
+    }
+
+    fn record_repair(&mut self, start: u32, end: u32, now_ns: u64) {
+        let free = self
+            .repairs
+            .iter()
+            .position(|r| matches!(r.state, RepairState::Empty | RepairState::Done));
+        let i = free.unwrap_or(usize::from(self.next) % REPAIRS);
+        if let Some(slot) = self.repairs.get_mut(i) {
+            *slot = Repair { start, end, at_ns: now_ns, state: RepairState::Active };
+        }
+        self.next = ((i + 1) % REPAIRS) as u8;
+    }
+
+    /// A hole younger than this is probably a late segment.
+    fn reorder_window_us(flow: &FlowShield, a: &ActionConfig) -> u32 {
+        let w =
+            flow.j_jitter_us().saturating_mul(a.reorder_jitter_mult).max(a.reorder_window_min_us);
+        match flow.j_baseline_us() {
+            Some(b) => w.min(b / 2).max(a.reorder_window_min_us),
+            None => w,
+        }
+    }
+
+    fn on_sender_segment(
+        &mut self,
+        flow: &FlowShield,
+        jitter: bool,
+        seg: &Segment,
+        a: &ActionConfig,
+        emits: &mut Emits,
+    ) -> Verdict {
+        if !(jitter && a.duplicate_suppression)
+            || seg.payload_len == 0
+            || seg.is_syn()
+            || seg.is_fin()
+        {
+            return Verdict::Forward;
+        }
+        let una = flow.receiver_una();
+        let end = seg.seq.wrapping_add(seg.payload_len);
+        if !seq_le(end, una) {
+            return Verdict::Forward;
+        }
+        if emits.push(Emit::AckToCore { ack: una, window: flow.receiver_window_raw() }) {
+            self.stats.duplicates_suppressed = self.stats.duplicates_suppressed.saturating_add(1);
+            Verdict::Suppress
+        } else {
+            self.stats.emits_dropped = self.stats.emits_dropped.saturating_add(1);
+            Verdict::Forward
+        }
+    }
+
+    fn on_receiver_ack(
+        &mut self,
+        flow: &FlowShield,
+        jitter: bool,
+        now_ns: u64,
+        seg: &Segment,
+        a: &ActionConfig,
+        emits: &mut Emits,
+    ) -> Verdict {
+        if !seg.has_ack() || seg.is_syn() || seg.is_rst() {
+            return Verdict::Forward;
+        }
+        let now = flow.micros(now_ns);
+        let window = Self::reorder_window_us(flow, a);
+        if jitter && a.local_recovery {
+            let mut due = [(0u32, 0u32); 3];
+            let mut n = 0;
+            for h in flow.open_holes() {
+                if h.on_j
+                    && elapsed(now, h.opened) >= window
+                    && self.repair_of(h.start, h.end).is_none()
+                {
+                    if let Some(d) = due.get_mut(n) {
+                        *d = (h.start, h.end);
+                        n += 1;
+                    }
+                }
+            }
+            for &(s, e) in due.iter().take(n) {
+                if emits.push(Emit::RetransmitFromCache { seq: s, len: seq_span(s, e) }) {
+                    self.record_repair(s, e, now_ns);
+                    self.stats.local_retransmits = self.stats.local_retransmits.saturating_add(1);
+                } else {
+                    self.stats.emits_dropped = self.stats.emits_dropped.saturating_add(1);
+                }
+            }
+        }
+        // Hide holes only if every open hole is on J and young or under a
+        // live repair: an upstream hole, or a repair that failed, is S's to see.
+        let mut any = false;
+        let mut hideable = true;
+        for h in flow.open_holes() {
+            any = true;
+            let young = elapsed(now, h.opened) < window;
+            let repairing =
+                self.repair_of(h.start, h.end).is_some_and(|r| r.state == RepairState::Active);
+            hideable &= h.on_j && (young || repairing);
+        }
+        let hide = jitter && a.hide_holes && any && hideable;
+
+        let blocks = seg.opts.sack_blocks();
+        let dsack = dsack_of(seg.ack, blocks);
+        let own_dsack = a.filter_own_dsack
+            && dsack.is_some_and(|(l, r)| {
+                self.repairs
+                    .iter()
+                    .any(|p| p.state != RepairState::Empty && overlaps((p.start, p.end), (l, r)))
+            });
+        if own_dsack {
+            self.stats.own_dsacks_filtered = self.stats.own_dsacks_filtered.saturating_add(1);
+        }
+        let pure_dupack = seg.payload_len == 0 && !seg.is_fin() && seg.ack == flow.receiver_una();
+        if hide && !flow.sack_negotiated() && pure_dupack && blocks.is_empty() {
+            self.stats.dupacks_suppressed = self.stats.dupacks_suppressed.saturating_add(1);
+            return Verdict::Suppress;
+        }
+        let mut kept = [(0u32, 0u32); 4];
+        let mut k = 0usize;
+        for (i, &b) in blocks.iter().enumerate() {
+            let is_dsack = i == 0 && dsack.is_some();
+            let drop = if is_dsack { own_dsack } else { hide };
+            if !drop {
+                if let Some(slot) = kept.get_mut(k) {
+                    *slot = b;
+                    k += 1;
+                }
+            }
+        }
+        if k == blocks.len() {
+            return Verdict::Forward;
+        }
+        if hide && k < blocks.len() {
+            self.stats.acks_holes_hidden = self.stats.acks_holes_hidden.saturating_add(1);
+        }
+        Verdict::RewriteAck { ack: seg.ack, window: seg.window, sack: kept, sack_len: k as u8 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repair_slots_are_reused_and_bounded() {
+        let mut f = FlowActions::new();
+        for i in 0..5u32 {
+            f.record_repair(i * 10, i * 10 + 5, 0);
+        }
+        assert!(f.repair_of(40, 45).is_some());
+        assert!(f.repair_of(0, 5).is_none(), "oldest overwritten");
+        assert_eq!(f.repairs.len(), REPAIRS);
+    }
+}

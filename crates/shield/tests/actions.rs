@@ -1,0 +1,321 @@
+//! Shield-mode decisions (issue 8, pure part): scripted sequences per
+//! action, the model connection with actions on vs off, and the safety
+//! invariant as a property over random model paths.
+
+mod common;
+
+use common::{Bottleneck, Profile, Scripted, Sim, MSS};
+use proptest::prelude::*;
+use shield::{
+    ActionConfig, Class, Dir, Emit, Emits, FlowActions, Segment, ShieldConfig, TcpOpts, Verdict,
+    FLAG_ACK, FLAG_SYN,
+};
+
+const M: u32 = MSS as u32;
+
+fn shield_cfg() -> ShieldConfig {
+    ShieldConfig { actions: ActionConfig::all_on(), ..ShieldConfig::default() }
+}
+
+/// A scripted flow whose effective class (flow and group) is Jitter:
+/// a clean second, then repeated short reorderings at low delay.
+fn jitter_flow() -> Scripted {
+    let mut s = Scripted::new(shield_cfg());
+    s.steady(1_000_000, 40_000);
+    for _ in 0..8 {
+        let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
+        s.advance_us(40_000);
+        s.ack(segs[0], &[(segs[1], segs[3].wrapping_add(M))]);
+        s.advance_us(2_000);
+        s.ack(segs[3].wrapping_add(M), &[]);
+        s.steady(150_000, 40_000);
+    }
+    assert_eq!(s.flow.effective_class(&s.group), Class::Jitter);
+    s
+}
+
+fn ack_seg(ack: u32, sack: &[(u32, u32)]) -> Segment {
+    let mut opts = TcpOpts::default();
+    for (i, b) in sack.iter().enumerate() {
+        opts.sack[i] = *b;
+    }
+    opts.sack_len = sack.len() as u8;
+    Segment {
+        dir: Dir::FromAccess,
+        seq: 7001,
+        ack,
+        flags: FLAG_ACK,
+        window: 1000,
+        payload_len: 0,
+        opts,
+    }
+}
+
+fn act(s: &mut Scripted, a: &mut FlowActions, seg: Segment) -> (Verdict, Emits) {
+    let mut e = Emits::new();
+    let v = a.on_segment(&mut s.flow, s.now, &seg, &mut s.group, &s.cfg, &mut e);
+    (v, e)
+}
+
+fn retransmits(e: &Emits) -> Vec<(u32, u32)> {
+    e.iter()
+        .filter_map(|x| match *x {
+            Emit::RetransmitFromCache { seq, len } => Some((seq, len)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn hole_hidden_then_repaired_once_then_released() {
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    let segs: Vec<u32> = (0..5).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    let sack = [(segs[1], segs[2])];
+    // Young hole: hidden from S, not yet retransmitted (may be late).
+    let (v, e) = act(&mut s, &mut a, ack_seg(segs[0], &sack));
+    assert!(matches!(v, Verdict::RewriteAck { sack_len: 0, ack, .. } if ack == segs[0]), "{v:?}");
+    assert!(e.is_empty());
+    // Past the reorder window: one retransmission from the cache.
+    s.advance_us(3_000);
+    let (v, e) = act(&mut s, &mut a, ack_seg(segs[0], &[(segs[1], segs[3])]));
+    assert!(matches!(v, Verdict::RewriteAck { sack_len: 0, .. }));
+    assert_eq!(retransmits(&e), vec![(segs[0], M)]);
+    // More dupACKs for the same hole: hidden, not retransmitted again.
+    for k in 3..5 {
+        s.advance_us(1_000);
+        let (v, e) = act(&mut s, &mut a, ack_seg(segs[0], &[(segs[1], segs[k].wrapping_add(M))]));
+        assert!(matches!(v, Verdict::RewriteAck { sack_len: 0, .. }));
+        assert!(e.is_empty());
+    }
+    // The repair arrives: R's cumulative ACK is forwarded as it is.
+    s.advance_us(40_000);
+    let (v, _) = act(&mut s, &mut a, ack_seg(segs[4].wrapping_add(M), &[]));
+    assert_eq!(v, Verdict::Forward);
+    assert_eq!(a.stats().local_retransmits, 1);
+    // The late duplicate the repair caused is the box's DSACK: not for S.
+    let top = segs[4].wrapping_add(M);
+    let (v, _) = act(&mut s, &mut a, ack_seg(top, &[(segs[0], segs[0].wrapping_add(M))]));
+    assert!(matches!(v, Verdict::RewriteAck { sack_len: 0, ack, .. } if ack == top));
+    assert_eq!(a.stats().own_dsacks_filtered, 1);
+}
+
+#[test]
+fn failed_repair_stops_hiding() {
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    let blocks = [(segs[1], segs[3].wrapping_add(M))];
+    act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    s.advance_us(5_000);
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert_eq!(retransmits(&e).len(), 1);
+    // Two J RTTs later the hole is still open: S sees R's blocks again.
+    s.advance_us(100_000);
+    let (v, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert_eq!(v, Verdict::Forward);
+    assert!(e.is_empty(), "one retransmission per hole report");
+    assert_eq!(a.stats().repairs_timed_out, 1);
+}
+
+#[test]
+fn dsack_for_the_senders_own_retransmission_reaches_s() {
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    let x = s.send();
+    s.advance_us(40_000);
+    s.ack(x.wrapping_add(M), &[]);
+    s.data(x, M); // S's spurious retransmission (measured only, not via actions)
+    let dsack = [(x, x.wrapping_add(M))];
+    let (v, _) = act(&mut s, &mut a, ack_seg(x.wrapping_add(M), &dsack));
+    assert_eq!(v, Verdict::Forward, "S needs its DSACK for undo");
+}
+
+#[test]
+fn duplicate_retransmission_answered_with_receivers_ack() {
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    let x = s.send();
+    s.advance_us(40_000);
+    s.ack(x.wrapping_add(M), &[]);
+    let dup = Segment {
+        dir: Dir::FromCore,
+        seq: x,
+        ack: 7001,
+        flags: FLAG_ACK,
+        window: 512,
+        payload_len: M,
+        opts: TcpOpts::default(),
+    };
+    let (v, e) = act(&mut s, &mut a, dup);
+    assert_eq!(v, Verdict::Suppress);
+    let emitted: Vec<Emit> = e.iter().copied().collect();
+    assert_eq!(emitted, vec![Emit::AckToCore { ack: x.wrapping_add(M), window: 1000 }]);
+    // New data is never suppressed.
+    let n = s.nxt;
+    let (v, e) = act(&mut s, &mut a, Segment { seq: n, ..dup });
+    assert_eq!(v, Verdict::Forward);
+    assert!(e.is_empty());
+}
+
+#[test]
+fn upstream_hole_is_never_hidden() {
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    let lost = s.nxt; // lost before the box
+    s.nxt = lost.wrapping_add(M);
+    let c = s.send();
+    s.advance_us(40_000);
+    let (v, e) = act(&mut s, &mut a, ack_seg(lost, &[(c, c.wrapping_add(M))]));
+    assert_eq!(v, Verdict::Forward);
+    assert!(e.is_empty(), "the box has nothing to resend");
+}
+
+#[test]
+fn congested_flow_gets_no_action() {
+    let mut s = Scripted::new(shield_cfg());
+    s.steady(1_000_000, 40_000);
+    s.steady(2_000_000, 90_000); // a standing 50 ms queue
+    assert_eq!(s.flow.class(), Class::Congested);
+    let mut a = FlowActions::new();
+    let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
+    s.advance_us(90_000);
+    for k in 1..4 {
+        s.advance_us(5_000);
+        let (v, e) = act(&mut s, &mut a, ack_seg(segs[0], &[(segs[1], segs[k].wrapping_add(M))]));
+        assert_eq!(v, Verdict::Forward);
+        assert!(e.is_empty());
+    }
+    assert_eq!(a.stats(), Default::default());
+}
+
+#[test]
+fn without_sack_dupacks_are_kept_from_s_during_repair() {
+    let mut cfg = shield_cfg();
+    cfg.actions.reorder_window_min_us = 0;
+    cfg.actions.reorder_jitter_mult = 0;
+    let t0 = 1_000_000_000u64;
+    let mut syn = Scripted::syn(Dir::FromCore, 1000, 0, FLAG_SYN);
+    syn.opts.sack_perm = false;
+    let mut s = Scripted {
+        cfg,
+        now: t0,
+        flow: shield::FlowShield::new(t0, &syn),
+        group: shield::GroupState::new(t0),
+        nxt: 1001,
+    };
+    s.feed(syn);
+    s.advance_us(40_000);
+    let mut synack = Scripted::syn(Dir::FromAccess, 7000, 1001, FLAG_SYN | FLAG_ACK);
+    synack.window = 1000;
+    synack.opts.sack_perm = false;
+    s.feed(synack);
+    // Reach Jitter with reordering (dupACK holes filled without retransmission).
+    s.steady(1_000_000, 40_000);
+    for _ in 0..8 {
+        let segs: Vec<u32> = (0..3).map(|_| s.send()).collect();
+        s.advance_us(40_000);
+        s.ack(segs[0], &[]);
+        s.advance_us(2_000);
+        s.ack(segs[2].wrapping_add(M), &[]);
+        s.steady(150_000, 40_000);
+    }
+    assert_eq!(s.flow.effective_class(&s.group), Class::Jitter);
+    let mut a = FlowActions::new();
+    let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    let (v, e) = act(&mut s, &mut a, ack_seg(segs[0], &[]));
+    assert_eq!(v, Verdict::Suppress);
+    assert_eq!(retransmits(&e), vec![(segs[0], M)]);
+    assert_eq!(act(&mut s, &mut a, ack_seg(segs[0], &[])).0, Verdict::Suppress);
+    assert_eq!(a.stats().dupacks_suppressed, 2);
+}
+
+#[test]
+fn model_loss_on_j_shielded_vs_monitor() {
+    let p = Profile { loss_ppm: 10_000, ..Profile::default() };
+    let mut monitor = Sim::new(p, ShieldConfig::default());
+    monitor.run_secs(30.0);
+    let mut shielded = Sim::with_actions(p, shield_cfg());
+    shielded.run_secs(30.0);
+    let (m, s) = (monitor.report(), shielded.report());
+    assert_eq!(shielded.violations, 0);
+    assert!(shielded.local_retransmits > 0);
+    assert!(
+        shielded.sender_cwnd_cuts * 4 < monitor.sender_cwnd_cuts,
+        "{} vs {}",
+        shielded.sender_cwnd_cuts,
+        monitor.sender_cwnd_cuts
+    );
+    assert!(
+        s.bytes_acked > m.bytes_acked + m.bytes_acked / 5,
+        "{} vs {}",
+        s.bytes_acked,
+        m.bytes_acked
+    );
+}
+
+#[test]
+fn model_reordering_shielded_vs_monitor() {
+    let p = Profile { jitter_us: 10_000, ..Profile::default() };
+    let mut monitor = Sim::new(p, ShieldConfig::default());
+    monitor.run_secs(30.0);
+    let mut shielded = Sim::with_actions(p, shield_cfg());
+    shielded.run_secs(30.0);
+    assert_eq!(shielded.violations, 0);
+    assert!(shielded.report().bytes_acked > 2 * monitor.report().bytes_acked);
+    assert!(shielded.actions.unwrap().stats().own_dsacks_filtered > 0);
+}
+
+#[test]
+fn model_clean_and_congested_paths_are_left_alone() {
+    let congested = Profile {
+        bottleneck: Some(Bottleneck {
+            rate_bps: 12_000_000,
+            buffer_pkts: 100,
+            cross_bps: 6_000_000,
+        }),
+        max_cwnd: 200,
+        initial_ssthresh: 60,
+        ..Profile::default()
+    };
+    for p in [Profile::default(), congested] {
+        let mut monitor = Sim::new(p, ShieldConfig::default());
+        monitor.run_secs(30.0);
+        let mut shielded = Sim::with_actions(p, shield_cfg());
+        shielded.run_secs(30.0);
+        assert_eq!(shielded.report().bytes_acked, monitor.report().bytes_acked);
+        assert_eq!(shielded.sender_cwnd_cuts, monitor.sender_cwnd_cuts);
+        assert_eq!(shielded.actions.unwrap().stats(), Default::default());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Never acknowledge to S a byte R has not acknowledged; never forward a
+    /// SACK block R did not send.
+    #[test]
+    fn never_acknowledges_beyond_the_receiver(
+        seed in any::<u64>(),
+        loss_ppm in 0u32..40_000,
+        jitter_us in prop_oneof![Just(0u64), 0u64..20_000],
+        stalls in any::<bool>(),
+        isn in any::<u32>(),
+    ) {
+        let p = Profile {
+            loss_ppm,
+            jitter_us,
+            stall_every_us: if stalls { 1_500_000 } else { 0 },
+            stall_len_us: 250_000,
+            isn,
+            seed,
+            ..Profile::default()
+        };
+        let mut sim = Sim::with_actions(p, shield_cfg());
+        sim.run_secs(8.0);
+        prop_assert_eq!(sim.violations, 0);
+    }
+}
