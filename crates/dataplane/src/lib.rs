@@ -16,6 +16,7 @@ pub mod port;
 pub mod ring;
 pub mod rss;
 pub mod stop;
+pub mod telemetry;
 
 pub use counters::WorkerCounters;
 pub use eal::Eal;

@@ -232,6 +232,33 @@ pub struct Overrides {
     pub listen: Option<String>,
 }
 
+/// CPUs online on this machine (not this thread's affinity: the EAL pins
+/// the main thread to one CPU, and a reload runs on it).
+pub fn online_cpus() -> usize {
+    let n = cpus_from_sysfs();
+    if n > 0 {
+        n as usize
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
+/// Counts the CPUs listed in /sys/devices/system/cpu/online, e.g. "0-1,4".
+fn cpus_from_sysfs() -> i64 {
+    std::fs::read_to_string("/sys/devices/system/cpu/online")
+        .ok()
+        .and_then(|s| {
+            s.trim()
+                .split(',')
+                .map(|r| match r.split_once('-') {
+                    Some((a, b)) => Some(b.parse::<i64>().ok()? - a.parse::<i64>().ok()? + 1),
+                    None => r.parse::<i64>().ok().map(|_| 1),
+                })
+                .sum::<Option<i64>>()
+        })
+        .unwrap_or(0)
+}
+
 /// A configuration problem, worded for the operator (one line).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

@@ -7,6 +7,7 @@ mod cmd_parse;
 mod config;
 mod eal_args;
 mod metrics;
+mod reload;
 mod report;
 mod run;
 
@@ -62,6 +63,28 @@ enum Command {
     },
     /// Validate a configuration and print it with every default resolved.
     CheckConfig { file: PathBuf },
+    /// Counters of a running instance (from its management HTTP server).
+    Stats {
+        /// Address of the instance's management server.
+        #[arg(long, default_value = "127.0.0.1:9477")]
+        addr: String,
+        /// Print the raw JSON snapshot.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Flows of a running instance, largest first, or one flow's why-trace.
+    Flows {
+        #[arg(long, default_value = "127.0.0.1:9477")]
+        addr: String,
+        /// How many flows to show.
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+        /// Print the why-trace of this flow id (the ID column) instead.
+        #[arg(long, value_name = "FLOW_ID")]
+        explain: Option<u64>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print what the packet parser finds in every frame of a pcap (no DPDK).
     Parse {
         file: PathBuf,
@@ -72,17 +95,24 @@ enum Command {
 }
 
 fn cpus() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    config::online_cpus()
 }
 
-fn init_logging(cfg: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log.level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+/// Installs the tracing subscriber; returns how to change its level later.
+fn init_logging(cfg: &Config) -> reload::SetLogLevel {
+    use tracing_subscriber::prelude::*;
+    use tracing_subscriber::{fmt, reload as tr, EnvFilter};
+    let filter = EnvFilter::try_new(&cfg.log.level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let (filter, handle) = tr::Layer::new(filter);
+    let registry = tracing_subscriber::registry().with(filter);
     match cfg.log.format {
-        LogFormat::Human => builder.init(),
-        LogFormat::Json => builder.json().init(),
+        LogFormat::Human => registry.with(fmt::layer().with_writer(std::io::stderr)).init(),
+        LogFormat::Json => registry.with(fmt::layer().json().with_writer(std::io::stderr)).init(),
     }
+    Box::new(move |level: &str| {
+        let f = EnvFilter::try_new(level).map_err(|e| e.to_string())?;
+        handle.reload(f).map_err(|e| e.to_string())
+    })
 }
 
 fn fail(code: u8, msg: impl std::fmt::Display) -> ExitCode {
@@ -102,6 +132,45 @@ fn main() -> ExitCode {
                 Err(e) => fail(2, e),
             }
         }
+        Command::Stats { addr, json } => match mgmt::client::fetch_stats(&addr) {
+            Ok(s) if json => {
+                println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+                ExitCode::SUCCESS
+            }
+            Ok(s) => {
+                print!("{}", mgmt::render::stats_table(&s));
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(2, format!("cannot query {addr}: {e:#}")),
+        },
+        Command::Flows { addr, explain: Some(id), .. } => {
+            match mgmt::client::get(&addr, &format!("/flows/{id}/explain")) {
+                Ok(body) => {
+                    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+                    if let Some(trace) = v["trace"].as_array() {
+                        println!("flow {id}: {}", v["flow"]["core"].as_str().unwrap_or("?"));
+                        for line in trace {
+                            println!("  {}", line.as_str().unwrap_or_default());
+                        }
+                    } else {
+                        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(2, format!("flow {id} on {addr}: {e:#}")),
+            }
+        }
+        Command::Flows { addr, top, json, .. } => match mgmt::client::fetch_flows(&addr, top) {
+            Ok(rows) if json => {
+                println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
+                ExitCode::SUCCESS
+            }
+            Ok(rows) => {
+                print!("{}", mgmt::render::flows_table(&rows));
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(2, format!("cannot query {addr}: {e:#}")),
+        },
         Command::Parse { file, json } => match cmd_parse::run(&file, json) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(2, format!("{e:#}")),
@@ -127,8 +196,8 @@ fn main() -> ExitCode {
             if let Err(e) = cfg.apply(&o).and_then(|_| cfg.validate(cpus())) {
                 return fail(2, e);
             }
-            init_logging(&cfg);
-            match run::run(&cfg, &eal_args) {
+            let set_log_level = init_logging(&cfg);
+            match run::run(&cfg, config.as_deref(), &eal_args, set_log_level) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(run::RunError(m)) => fail(2, m),
             }

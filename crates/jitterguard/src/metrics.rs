@@ -198,3 +198,62 @@ impl MetricsSource for DataplaneMetrics {
         }))
     }
 }
+
+/// `/jitterguard/stats`: the snapshot flattened into one dictionary.
+pub fn telemetry_stats(m: &DataplaneMetrics) -> Vec<(String, dataplane::telemetry::TelValue)> {
+    use dataplane::telemetry::TelValue::U64;
+    let s = m.stats();
+    let mut out = vec![("uptime_s".to_string(), U64(s.uptime_s as u64))];
+    for p in &s.ports {
+        let n = p.name.replace(':', "_");
+        out.push((format!("port_{n}_rx_packets"), U64(p.rx_packets)));
+        out.push((format!("port_{n}_tx_packets"), U64(p.tx_packets)));
+        out.push((format!("port_{n}_rx_missed"), U64(p.rx_missed)));
+    }
+    for w in &s.workers {
+        out.push((format!("lcore{}_rx", w.lcore), U64(w.rx)));
+        out.push((format!("lcore{}_tx", w.lcore), U64(w.tx)));
+        out.push((format!("lcore{}_dropped", w.lcore), U64(w.dropped)));
+        out.push((format!("lcore{}_handoff_in", w.lcore), U64(w.handoff_in)));
+    }
+    out.push(("flows_active".into(), U64(s.flows.active)));
+    out.push(("flows_created".into(), U64(s.flows.created)));
+    out.push(("flows_expired".into(), U64(s.flows.expired)));
+    out.push(("flows_table_full".into(), U64(s.flows.table_full)));
+    for (k, v) in &s.flow_states {
+        out.push((format!("class_{k}"), U64(*v)));
+    }
+    for (k, v) in &s.parse_errors {
+        if *v > 0 {
+            out.push((format!("parse_{k}"), U64(*v)));
+        }
+    }
+    out
+}
+
+/// `/jitterguard/flows[,N]`: the top N flows, one summary string each.
+pub fn telemetry_flows(
+    m: &DataplaneMetrics,
+    params: &str,
+) -> Vec<(String, dataplane::telemetry::TelValue)> {
+    let top = params.trim().parse::<usize>().unwrap_or(20).min(256);
+    m.flows(top)
+        .into_iter()
+        .map(|f| {
+            let ms = |v: Option<f64>| v.map_or("-".into(), |x| format!("{x:.1}"));
+            let summary = format!(
+                "{} {}->{} {} {} rtt={}/{}ms loss={:.2}% reord={}",
+                f.proto,
+                f.core,
+                f.access,
+                f.state,
+                f.class.as_deref().unwrap_or("-"),
+                ms(f.rtt_min_ms),
+                ms(f.rtt_ms),
+                f.loss_j.unwrap_or(0.0) * 100.0,
+                f.reorder_events.unwrap_or(0)
+            );
+            (f.id.to_string(), dataplane::telemetry::TelValue::Str(summary))
+        })
+        .collect()
+}

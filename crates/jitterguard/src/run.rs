@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dataplane::forward::Passthrough;
-use dataplane::pipeline::{FlowDump, FlowHook, FlowHookConfig, FlowHookShared, PipelineStats};
+use dataplane::pipeline::{
+    FlowDump, FlowHook, FlowHookConfig, FlowHookShared, LiveSettings, PipelineStats,
+};
 use dataplane::ring::HandoffRing;
 use dataplane::{
     lcore, stop, Eal, ForwardConfig, Handoff, Mempool, PacketHook, Port, PortConfig,
@@ -29,7 +31,12 @@ pub struct PairPorts {
     pub access: Port,
 }
 
-pub fn run(cfg: &Config, extra_eal: &[String]) -> Result<(), RunError> {
+pub fn run(
+    cfg: &Config,
+    config_path: Option<&std::path::Path>,
+    extra_eal: &[String],
+    set_log_level: crate::reload::SetLogLevel,
+) -> Result<(), RunError> {
     let setup = RunError;
     let args = crate::eal_args::build(cfg, extra_eal, crate::eal_args::free_hugepages())
         .map_err(|e| setup(e.0))?;
@@ -95,6 +102,7 @@ pub fn run(cfg: &Config, extra_eal: &[String]) -> Result<(), RunError> {
     };
     let mut counters = Vec::new();
     let mut pipelines = Vec::new();
+    let mut lives = Vec::new();
     let mut handoffs = handoff_rings(cfg, workers.len()).map_err(setup)?;
     for (i, &lc) in workers.iter().enumerate() {
         let queues: Vec<PortPairQueues> = pairs
@@ -114,6 +122,11 @@ pub fn run(cfg: &Config, extra_eal: &[String]) -> Result<(), RunError> {
                 let stats = Arc::new(PipelineStats::default());
                 let dump =
                     Arc::new(SnapshotCell::new(FlowDump::with_capacity(cfg.mgmt.flow_dump_rows)));
+                let live = Arc::new(SnapshotCell::new(LiveSettings {
+                    timeouts: cfg.flows.timeouts,
+                    ..Default::default()
+                }));
+                lives.push(live.clone());
                 pipelines.push(WorkerPipeline {
                     lcore: lc,
                     stats: stats.clone(),
@@ -133,7 +146,7 @@ pub fn run(cfg: &Config, extra_eal: &[String]) -> Result<(), RunError> {
                         dump_rows: cfg.mgmt.flow_dump_rows,
                         publish_every_ns: cfg.mgmt.flow_dump_interval_ms * 1_000_000,
                     },
-                    FlowHookShared { stats, dump },
+                    FlowHookShared { stats, dump, live: live.clone() },
                 );
                 launch(lc, Worker::with_handoff(queues, hook, fwd, shared, handoff))
             }
@@ -163,6 +176,22 @@ pub fn run(cfg: &Config, extra_eal: &[String]) -> Result<(), RunError> {
         pipelines,
         flow_capacity: cfg.flows.capacity as u64,
     });
+    for (cmd, help) in [
+        (
+            "/jitterguard/stats",
+            "jitterguard counters: ports, workers, flows, classes, parse exceptions",
+        ),
+        ("/jitterguard/flows", "jitterguard top flows by bytes. Parameters: int N (default 20)"),
+    ] {
+        let m = metrics.clone();
+        let res = dataplane::telemetry::register(cmd, help, move |params| match cmd {
+            "/jitterguard/stats" => crate::metrics::telemetry_stats(&m),
+            _ => crate::metrics::telemetry_flows(&m, params),
+        });
+        if let Err(e) = res {
+            tracing::warn!("DPDK telemetry command {cmd} unavailable: {e}");
+        }
+    }
     let http = match start_http(cfg, metrics.clone()) {
         Ok(h) => h,
         Err(e) => {
@@ -171,7 +200,8 @@ pub fn run(cfg: &Config, extra_eal: &[String]) -> Result<(), RunError> {
             return Err(setup(e));
         }
     };
-    manage(cfg, &pairs, &counters, started, hz);
+    let mut live_cfg = cfg.clone();
+    manage(&mut live_cfg, config_path, &lives, &set_log_level, &pairs, &counters, started, hz);
     lcore::wait_all();
     report::print_final(&pairs, &counters, started.elapsed(), hz);
     report::print_pipeline(&metrics);
@@ -233,15 +263,18 @@ fn launch<H: PacketHook + 'static>(lcore_id: u32, worker: Worker<H>) -> Result<(
 }
 
 /// The management loop on the main lcore: periodic counter logs, SIGHUP.
+#[allow(clippy::too_many_arguments)]
 fn manage(
-    cfg: &Config,
+    cfg: &mut Config,
+    config_path: Option<&std::path::Path>,
+    lives: &[Arc<SnapshotCell<LiveSettings>>],
+    set_log_level: &crate::reload::SetLogLevel,
     pairs: &[PairPorts],
     counters: &[Arc<WorkerCounters>],
     started: Instant,
     hz: u64,
 ) {
-    let interval = Duration::from_secs(cfg.log.stats_interval_s);
-    let mut next_log = Instant::now() + interval;
+    let mut next_log = Instant::now() + Duration::from_secs(cfg.log.stats_interval_s);
     let idle_exit = Duration::from_millis(cfg.dataplane.idle_exit_ms);
     let (mut last_rx, mut last_change) = (0u64, Instant::now());
     while !stop::stop_requested() {
@@ -258,11 +291,12 @@ fn manage(
             }
         }
         if stop::take_reload() {
-            tracing::warn!("SIGHUP: nothing in this build can be reloaded live; ignored");
+            let cpus = crate::config::online_cpus();
+            crate::reload::on_sighup(config_path, cfg, lives, set_log_level, cpus);
         }
         if cfg.log.stats_interval_s > 0 && Instant::now() >= next_log {
             report::log_periodic(pairs, counters, started.elapsed(), hz);
-            next_log += interval;
+            next_log = Instant::now() + Duration::from_secs(cfg.log.stats_interval_s);
         }
     }
     tracing::info!("stop requested; waiting for workers to finish their burst");

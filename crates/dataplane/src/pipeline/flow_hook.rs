@@ -37,10 +37,20 @@ pub struct FlowHookConfig {
     pub publish_every_ns: u64,
 }
 
+/// Settings the management thread may change while the box runs (SIGHUP).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LiveSettings {
+    pub timeouts: flow::Timeouts,
+    pub shield: ShieldConfig,
+}
+
 /// Shared with the management thread.
 pub struct FlowHookShared {
     pub stats: Arc<PipelineStats>,
     pub dump: Arc<SnapshotCell<FlowDump>>,
+    /// New settings published on reload; the worker picks them up between
+    /// bursts (it only looks at the version, one relaxed load, per loop).
+    pub live: Arc<SnapshotCell<LiveSettings>>,
 }
 
 pub struct FlowHook {
@@ -57,6 +67,7 @@ pub struct FlowHook {
     next_publish_ns: u64,
     publish_every_ns: u64,
     next_stats_ns: u64,
+    live_version: u64,
 }
 
 const EXPIRE_BUDGET: usize = 256;
@@ -143,13 +154,20 @@ impl FlowHook {
             next_publish_ns: 0,
             publish_every_ns: cfg.publish_every_ns,
             next_stats_ns: 0,
+            live_version: 0,
         }
     }
 
-    /// Applies live-reloadable settings (idle timeouts, shield thresholds).
-    pub fn reload(&mut self, timeouts: flow::Timeouts, shield: ShieldConfig) {
-        self.table.set_timeouts(timeouts);
-        self.shield = shield;
+    /// Applies settings published since the last look (SIGHUP reload).
+    fn apply_live_settings(&mut self) {
+        let v = self.shared.live.version();
+        if v == self.live_version {
+            return;
+        }
+        self.live_version = v;
+        let s = self.shared.live.read();
+        self.table.set_timeouts(s.timeouts);
+        self.shield = s.shield;
     }
 
     fn track(&mut self, p: &Parsed, dir: Direction, frame_len: usize, now: u64) {
@@ -289,6 +307,7 @@ impl PacketHook for FlowHook {
     }
 
     fn on_loop_end(&mut self, now: u64, _out: &mut Outbox) {
+        self.apply_live_settings();
         let local = &mut self.local;
         self.table.expire(now, EXPIRE_BUDGET, |_, e| {
             local.flows_expired += 1;

@@ -8,5 +8,5 @@ pub mod flow_hook;
 pub mod stats;
 
 pub use dump::{FlowDump, FlowDumpRow};
-pub use flow_hook::{FlowHook, FlowHookConfig, FlowHookShared, FlowValue};
+pub use flow_hook::{FlowHook, FlowHookConfig, FlowHookShared, FlowValue, LiveSettings};
 pub use stats::{PipelineLocal, PipelineStats};

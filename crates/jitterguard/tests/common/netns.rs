@@ -27,7 +27,6 @@ fn sh(args: &[&str]) -> Result<(), String> {
 
 /// True when this process may create namespaces (root with iproute2).
 pub fn can_build_beds() -> bool {
-    // SAFETY-free: reads the effective uid through `id -u`.
     let uid = Command::new("id").arg("-u").output().ok();
     let root = uid.is_some_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
     root && Command::new("ip").arg("-V").output().is_ok()
