@@ -393,7 +393,10 @@ impl Config {
             }
             seen.push(*w);
         }
-        if let Some(max) = seen.iter().max() {
+        // With an explicit EAL lcore map (`--lcores 1@0,2@1`), lcore ids are
+        // not CPU numbers; the EAL checks the map itself.
+        let mapped = self.eal.args.iter().any(|a| a.starts_with("--lcores"));
+        if let Some(max) = seen.iter().max().filter(|_| !mapped) {
             if *max as usize >= cpus {
                 return err(format!(
                     "too few lcores: the config needs CPU {max} (main {} + {} worker(s)) but \

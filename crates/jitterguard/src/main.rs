@@ -193,11 +193,14 @@ fn main() -> ExitCode {
                 None => Config::default(),
             };
             let o = Overrides { core_port, access_port, mode, log_format, idle_exit_ms, listen };
+            // EAL arguments after `--` join the configured ones (validation
+            // looks at them, e.g. an explicit --lcores map).
+            cfg.eal.args.extend(eal_args);
             if let Err(e) = cfg.apply(&o).and_then(|_| cfg.validate(cpus())) {
                 return fail(2, e);
             }
             let set_log_level = init_logging(&cfg);
-            match run::run(&cfg, config.as_deref(), &eal_args, set_log_level) {
+            match run::run(&cfg, config.as_deref(), set_log_level) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(run::RunError(m)) => fail(2, m),
             }

@@ -34,11 +34,10 @@ pub struct PairPorts {
 pub fn run(
     cfg: &Config,
     config_path: Option<&std::path::Path>,
-    extra_eal: &[String],
     set_log_level: crate::reload::SetLogLevel,
 ) -> Result<(), RunError> {
     let setup = RunError;
-    let args = crate::eal_args::build(cfg, extra_eal, crate::eal_args::free_hugepages())
+    let args = crate::eal_args::build(cfg, &[], crate::eal_args::free_hugepages())
         .map_err(|e| setup(e.0))?;
     tracing::info!(eal_args = %args.join(" "), mode = cfg.mode.as_str(), "starting");
     let eal = Eal::init(&args).map_err(|e| {
