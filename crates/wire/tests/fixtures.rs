@@ -401,3 +401,59 @@ fn ack_options_limit() {
     assert_eq!(parse(&out[..n]).tcp.unwrap().opts.sack_blocks(), &four);
     assert!(checksums_ok(&out[..n]));
 }
+
+#[test]
+fn rewrites_at_odd_option_offsets() {
+    // Options NOP, TS, SACK(1 block), EOL padding: TS at 21 and SACK at 31,
+    // both odd, so the checksum update must straddle 16-bit words.
+    let base = emit(&FrameRepr {
+        eth: ETH,
+        vlans: VlanStack::new(),
+        tunnel: None,
+        src: A,
+        dst: B,
+        ttl: 64,
+        l4: L4Repr::Tcp(TcpRepr {
+            src_port: 1,
+            dst_port: 2,
+            seq: 3,
+            ack: 4,
+            flags: 0x10,
+            window: 5,
+            options: TcpOptions::EMPTY,
+        }),
+        payload: &[],
+    });
+    let l4 = parse(&base).l4.unwrap();
+    let mut opts = vec![1u8, 8, 10, 0, 0, 0, 7, 0, 0, 0, 9, 5, 10, 0, 0, 1, 0, 0, 0, 2, 0];
+    opts.resize(24, 0);
+    let mut f = base.clone();
+    f.splice(l4 + 20..l4 + 20, opts);
+    f[l4 + 12] = (44 / 4) << 4;
+    let layout = wire::finalize::Layout::from_parsed(&base, &parse(&base)).unwrap();
+    wire::finalize::finalize(&mut f, &layout).unwrap();
+    let p = parse(&f);
+    assert_eq!(p.error, None);
+    let o = p.tcp.unwrap().opts;
+    assert_eq!(
+        (o.ts_at, o.sack_at, o.ts, o.sack_blocks()),
+        (Some(21), Some(31), Some((7, 9)), &[(256, 512)][..])
+    );
+    assert!(checksums_ok(&f));
+    wire::set_timestamps(&mut f, &p, 0xdead_beef, 0x0102_0304).unwrap();
+    assert!(checksums_ok(&f));
+    wire::set_sack_blocks(&mut f, &p, &[(0x1111_2222, 0x3333_4444)]).unwrap();
+    assert!(checksums_ok(&f));
+    let q = parse(&f).tcp.unwrap().opts;
+    assert_eq!(
+        (q.ts, q.sack_blocks()),
+        (Some((0xdead_beef, 0x0102_0304)), &[(0x1111_2222, 0x3333_4444)][..])
+    );
+    wire::remove_sack(&mut f, &p).unwrap();
+    assert!(checksums_ok(&f));
+    assert_eq!(parse(&f).tcp.unwrap().opts.sack_len, 0);
+    assert_eq!(
+        wire::set_sack_blocks(&mut f, &p, &[(1, 2), (3, 4)]),
+        Err(wire::RewriteError::TooManySackBlocks)
+    );
+}
