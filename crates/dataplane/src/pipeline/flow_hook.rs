@@ -68,6 +68,8 @@ pub struct FlowHook {
     publish_every_ns: u64,
     next_stats_ns: u64,
     live_version: u64,
+    /// Parse result slot reused for every frame (no 300-byte copy per frame).
+    parsed: Parsed,
 }
 
 const EXPIRE_BUDGET: usize = 256;
@@ -155,6 +157,7 @@ impl FlowHook {
             publish_every_ns: cfg.publish_every_ns,
             next_stats_ns: 0,
             live_version: 0,
+            parsed: Parsed::EMPTY,
         }
     }
 
@@ -264,7 +267,8 @@ impl PacketHook for FlowHook {
         _out: &mut Outbox,
     ) -> Verdict {
         let frame = pkt.frame_mut();
-        let p = wire::parse(frame);
+        wire::parse_into(frame, &mut self.parsed);
+        let p = self.parsed;
         if p.is_arp {
             self.local.arp += 1;
         }
