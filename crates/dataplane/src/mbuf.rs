@@ -26,6 +26,19 @@ unsafe fn segment<'a>(m: *mut sys::rte_mbuf) -> &'a mut [u8] {
     std::slice::from_raw_parts_mut(start, mb.data_len as usize)
 }
 
+/// Adds one reference to `m` (DPDK is built with RTE_MBUF_REFCNT_ATOMIC,
+/// so this is the same atomic add `rte_mbuf_refcnt_update` does, in Rust).
+///
+/// # Safety
+/// `m` must be a valid direct mbuf the caller holds a reference to.
+#[inline]
+unsafe fn add_reference(m: *mut sys::rte_mbuf) {
+    // SAFETY (of the body): refcnt is a naturally aligned u16 inside a valid
+    // mbuf; DPDK only ever updates it atomically when it can be shared.
+    let rc = std::sync::atomic::AtomicU16::from_ptr(std::ptr::addr_of_mut!((*m).refcnt));
+    rc.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+}
+
 /// One packet buffer owned by Rust. Moving it between lcores is fine (Send);
 /// sharing it is not (not Sync). Dropping it returns it to its pool.
 pub struct Mbuf {
@@ -95,7 +108,7 @@ impl Mbuf {
     pub fn share(&self) -> Mbuf {
         // SAFETY: the mbuf is valid; bumping the refcount makes the new handle
         // an independent owner of one reference.
-        unsafe { sys::jg_mbuf_refcnt_update(self.raw.as_ptr(), 1) };
+        unsafe { add_reference(self.raw.as_ptr()) };
         Mbuf { raw: self.raw }
     }
 }
@@ -159,6 +172,16 @@ impl MbufBurst {
         assert!(i < self.len);
         // SAFETY: slot i < len holds a valid mbuf we own.
         unsafe { (*self.ptrs[i]).pkt_len }
+    }
+
+    /// Appends an owned mbuf, freeing the whole burst first (one C call) if
+    /// it is full: how released mbufs are batched instead of freed one by one.
+    pub fn push_or_flush(&mut self, m: Mbuf) {
+        if self.is_full() {
+            self.compact();
+            self.free_all();
+        }
+        let _ = self.push(m);
     }
 
     /// Appends an owned mbuf; gives it back if the burst is full.
@@ -309,7 +332,7 @@ impl Packet<'_> {
         // SAFETY: the slot holds a valid mbuf; the new handle owns one more
         // reference.
         unsafe {
-            sys::jg_mbuf_refcnt_update(*self.slot, 1);
+            add_reference(*self.slot);
             Mbuf::from_raw(NonNull::new_unchecked(*self.slot))
         }
     }

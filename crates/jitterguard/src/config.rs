@@ -194,6 +194,72 @@ impl Default for FlowsConfig {
     }
 }
 
+/// Shield mode: which actions run, and their bounds. Every action acts only
+/// while the classifier calls the flow (and its path group) Jitter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShieldSection {
+    /// Retransmit holes on J from the box's cache of forwarded segments.
+    pub local_recovery: bool,
+    /// Keep SACK blocks revealing a young or under-repair hole on J from S.
+    pub hide_holes: bool,
+    /// Do not forward DSACKs caused by the box's own retransmissions.
+    pub filter_own_dsack: bool,
+    /// Keep S's retransmissions of data R already acknowledged off J.
+    pub duplicate_suppression: bool,
+    /// Share of TCP flows (by flow hash) left in monitor as a control arm.
+    pub control_fraction: f64,
+    /// Data segments cached per worker (mbuf references; they come out of
+    /// the packet pool, so `dataplane.mempool_size` must have room).
+    pub cache_segments: usize,
+    /// At most this many cached segments per flow.
+    pub cache_per_flow: u32,
+    /// Smallest reorder window: a hole younger than this is not acted on.
+    pub reorder_window_min_us: u32,
+    /// Reorder window = max(min, this x J's delay variation), capped at half
+    /// J's base RTT.
+    pub reorder_jitter_mult: u32,
+    /// A local repair that has not closed its hole after this many J RTTs is
+    /// abandoned and S sees the hole.
+    pub repair_timeout_rtts: u32,
+}
+
+impl Default for ShieldSection {
+    fn default() -> Self {
+        let a = shield::actions::ActionConfig::default();
+        ShieldSection {
+            local_recovery: true,
+            hide_holes: true,
+            filter_own_dsack: true,
+            duplicate_suppression: true,
+            control_fraction: 0.0,
+            cache_segments: 8192,
+            cache_per_flow: 2048,
+            reorder_window_min_us: a.reorder_window_min_us,
+            reorder_jitter_mult: a.reorder_jitter_mult,
+            repair_timeout_rtts: a.repair_timeout_rtts,
+        }
+    }
+}
+
+impl ShieldSection {
+    /// The shield crate's configuration with these switches.
+    pub fn to_shield_config(&self) -> shield::ShieldConfig {
+        let mut c = shield::ShieldConfig::default();
+        c.actions = shield::actions::ActionConfig {
+            local_recovery: self.local_recovery,
+            hide_holes: self.hide_holes,
+            filter_own_dsack: self.filter_own_dsack,
+            duplicate_suppression: self.duplicate_suppression,
+            reorder_window_min_us: self.reorder_window_min_us,
+            reorder_jitter_mult: self.reorder_jitter_mult,
+            repair_timeout_rtts: self.repair_timeout_rtts,
+            ..c.actions
+        };
+        c
+    }
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -205,6 +271,7 @@ pub struct Config {
     pub log: LogConfig,
     pub flows: FlowsConfig,
     pub mgmt: MgmtConfig,
+    pub shield: ShieldSection,
 }
 
 impl Default for Config {
@@ -217,6 +284,7 @@ impl Default for Config {
             log: LogConfig::default(),
             flows: FlowsConfig::default(),
             mgmt: MgmtConfig::default(),
+            shield: ShieldSection::default(),
         }
     }
 }
@@ -408,12 +476,19 @@ impl Config {
         }
         let queues = workers.len() as u32;
         let ports = 2 * self.port_pairs.len() as u32;
+        let cached = if self.mode == Mode::Shield {
+            (self.shield.cache_segments as u32).saturating_mul(queues)
+        } else {
+            0
+        };
         let needed = ports * queues * (d.rx_desc as u32 + d.tx_desc as u32)
-            + (workers.len() as u32 + 1) * (d.mempool_cache + d.burst_size as u32);
+            + (workers.len() as u32 + 1) * (d.mempool_cache + d.burst_size as u32)
+            + cached;
         if d.mempool_size < needed {
             return err(format!(
                 "dataplane.mempool_size = {}: at least {needed} mbufs are needed to fill every \
-                 RX/TX ring ({ports} ports x {queues} queue(s) x {} descriptors) plus caches",
+                 RX/TX ring ({ports} ports x {queues} queue(s) x {} descriptors), the lcore \
+                 caches and the shield's segment cache",
                 d.mempool_size,
                 d.rx_desc as u32 + d.tx_desc as u32
             ));
@@ -467,6 +542,17 @@ impl Config {
         if self.mgmt.flow_dump_rows == 0 || self.mgmt.flow_dump_interval_ms == 0 {
             return err(
                 "mgmt.flow_dump_rows and mgmt.flow_dump_interval_ms must be at least 1".into()
+            );
+        }
+        if !(0.0..=1.0).contains(&self.shield.control_fraction) {
+            return err(format!(
+                "shield.control_fraction = {}: must be between 0 and 1",
+                self.shield.control_fraction
+            ));
+        }
+        if self.shield.cache_per_flow == 0 || self.shield.repair_timeout_rtts == 0 {
+            return err(
+                "shield.cache_per_flow and shield.repair_timeout_rtts must be at least 1".into()
             );
         }
         if self.mode != Mode::Passthrough && !crate::MODES_AVAILABLE.contains(&self.mode) {

@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand};
 use config::{Config, LogFormat, Mode, Overrides};
 
 /// Modes this build can run.
-pub const MODES_AVAILABLE: &[Mode] = &[Mode::Passthrough, Mode::Monitor];
+pub const MODES_AVAILABLE: &[Mode] = &[Mode::Passthrough, Mode::Monitor, Mode::Shield];
 
 #[derive(Parser)]
 #[command(

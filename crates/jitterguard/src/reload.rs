@@ -41,6 +41,12 @@ pub fn restart_only_changes(old: &Config, new: &Config) -> Vec<&'static str> {
     if old.mgmt != new.mgmt {
         out.push("mgmt");
     }
+    if old.shield.cache_segments != new.shield.cache_segments
+        || old.shield.cache_per_flow != new.shield.cache_per_flow
+        || old.shield.control_fraction != new.shield.control_fraction
+    {
+        out.push("shield (cache_segments, cache_per_flow, control_fraction)");
+    }
     out
 }
 
@@ -65,13 +71,39 @@ pub fn on_sighup(
     };
     let refused = restart_only_changes(current, &new);
     let mut applied = Vec::new();
-    if new.flows.timeouts != current.flows.timeouts {
+    let timeouts_changed = new.flows.timeouts != current.flows.timeouts;
+    let shield_live = |s: &crate::config::ShieldSection| {
+        let mut s = s.clone();
+        (s.cache_segments, s.cache_per_flow, s.control_fraction) = (0, 0, 0.0);
+        s
+    };
+    let shield_changed = shield_live(&new.shield) != shield_live(&current.shield);
+    if timeouts_changed || shield_changed {
         current.flows.timeouts = new.flows.timeouts;
-        let live = LiveSettings { timeouts: new.flows.timeouts, ..Default::default() };
+        let (cache_segments, cache_per_flow, control_fraction) = (
+            current.shield.cache_segments,
+            current.shield.cache_per_flow,
+            current.shield.control_fraction,
+        );
+        current.shield = crate::config::ShieldSection {
+            cache_segments,
+            cache_per_flow,
+            control_fraction,
+            ..new.shield.clone()
+        };
+        let live = LiveSettings {
+            timeouts: current.flows.timeouts,
+            shield: current.shield.to_shield_config(),
+        };
         for cell in lives {
             cell.publish(&live);
         }
-        applied.push("flows.timeouts");
+        if timeouts_changed {
+            applied.push("flows.timeouts");
+        }
+        if shield_changed {
+            applied.push("shield (actions and thresholds)");
+        }
     }
     if new.log.level != current.log.level {
         match set_log_level(&new.log.level) {

@@ -117,13 +117,13 @@ pub fn run(
         let handoff = std::mem::take(&mut handoffs[i]);
         let launched = match cfg.mode {
             Mode::Passthrough => launch(lc, Worker::new(queues, Passthrough, fwd, shared)),
-            Mode::Monitor => {
+            Mode::Monitor | Mode::Shield => {
                 let stats = Arc::new(PipelineStats::default());
                 let dump =
                     Arc::new(SnapshotCell::new(FlowDump::with_capacity(cfg.mgmt.flow_dump_rows)));
                 let live = Arc::new(SnapshotCell::new(LiveSettings {
                     timeouts: cfg.flows.timeouts,
-                    ..Default::default()
+                    shield: cfg.shield.to_shield_config(),
                 }));
                 lives.push(live.clone());
                 pipelines.push(WorkerPipeline {
@@ -141,15 +141,18 @@ pub fn run(
                             timeouts: cfg.flows.timeouts,
                         },
                         groups: cfg.flows.groups,
-                        shield: shield::ShieldConfig::default(),
+                        shield: cfg.shield.to_shield_config(),
                         dump_rows: cfg.mgmt.flow_dump_rows,
                         publish_every_ns: cfg.mgmt.flow_dump_interval_ms * 1_000_000,
+                        act: cfg.mode == Mode::Shield,
+                        control_permille: (cfg.shield.control_fraction * 1000.0).round() as u32,
+                        cache_segments: cfg.shield.cache_segments,
+                        cache_per_flow: cfg.shield.cache_per_flow,
                     },
                     FlowHookShared { stats, dump, live: live.clone() },
                 );
                 launch(lc, Worker::with_handoff(queues, hook, fwd, shared, handoff))
             }
-            other => Err(format!("mode '{}' is not available in this build", other.as_str())),
         };
         if let Err(e) = launched {
             stop::request_stop();

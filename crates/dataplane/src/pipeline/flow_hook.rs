@@ -8,12 +8,14 @@ use std::sync::Arc;
 
 use flow::{FlowKey, FlowTable, FlowTableConfig, PacketInfo, TopFlowsScanner};
 use mgmt::snapshot::SnapshotCell;
+use shield::actions::{Emit, Emits, FlowActions};
 use shield::{Class, Dir, FlowShield, GroupKey, GroupState, GroupTable, Segment, ShieldConfig};
 use wire::{IpAddress, Parsed, TunnelKind};
 
 use crate::forward::{Direction, Outbox, PacketHook, Verdict};
-use crate::mbuf::Packet;
+use crate::mbuf::{MbufBurst, Packet};
 use crate::pipeline::dump::{FlowDump, FlowDumpRow};
+use crate::pipeline::segment_cache::{CacheList, NotCached, SegmentCache};
 use crate::pipeline::stats::{reason_index, PipelineLocal, PipelineStats};
 
 /// What the table keeps per flow: the shield's state for TCP flows.
@@ -22,6 +24,11 @@ pub struct FlowValue {
     pub tcp: Option<FlowShield>,
     /// The path group this flow was filed under (for its effective class).
     pub group: Option<GroupKey>,
+    /// Shield mode: the actions' state; None in monitor mode and for flows
+    /// of the control arm.
+    pub actions: Option<FlowActions>,
+    /// Shield mode: the flow's cached data segments.
+    pub cache: CacheList,
 }
 
 /// Everything a worker's pipeline needs at construction.
@@ -35,6 +42,14 @@ pub struct FlowHookConfig {
     pub dump_rows: usize,
     /// How often the dump is republished.
     pub publish_every_ns: u64,
+    /// Shield mode: act on flows (else measure only).
+    pub act: bool,
+    /// Share of TCP flows (per mille, by flow hash) left in monitor as a
+    /// control arm.
+    pub control_permille: u32,
+    /// Segment cache: entries per core, and at most per flow.
+    pub cache_segments: usize,
+    pub cache_per_flow: u32,
 }
 
 /// Settings the management thread may change while the box runs (SIGHUP).
@@ -70,6 +85,12 @@ pub struct FlowHook {
     live_version: u64,
     /// Parse result slot reused for every frame (no 300-byte copy per frame).
     parsed: Parsed,
+    act: bool,
+    control_permille: u32,
+    cache: SegmentCache,
+    /// Released cache mbufs, freed in bulk.
+    to_free: MbufBurst,
+    emits: Emits,
 }
 
 const EXPIRE_BUDGET: usize = 256;
@@ -158,6 +179,14 @@ impl FlowHook {
             next_stats_ns: 0,
             live_version: 0,
             parsed: Parsed::EMPTY,
+            act: cfg.act,
+            control_permille: cfg.control_permille,
+            cache: SegmentCache::new(
+                if cfg.act { cfg.cache_segments } else { 0 },
+                cfg.cache_per_flow,
+            ),
+            to_free: MbufBurst::default(),
+            emits: Emits::new(),
         }
     }
 
@@ -173,8 +202,16 @@ impl FlowHook {
         self.shield = s.shield;
     }
 
-    fn track(&mut self, p: &Parsed, dir: Direction, frame_len: usize, now: u64) {
-        let Some(inner) = p.inner else { return };
+    /// Tracks the frame's flow and measures TCP. Returns the flow and the
+    /// segment when the shield's actions must decide on it (shield mode).
+    fn track(
+        &mut self,
+        p: &Parsed,
+        dir: Direction,
+        frame_len: usize,
+        now: u64,
+    ) -> Option<(flow::FlowId, Segment)> {
+        let inner = p.inner?;
         let vl = p.vlans.as_slice();
         let vlan = [vl.first().copied().unwrap_or(0), vl.get(1).copied().unwrap_or(0)];
         let tunnel = p.tunnel.map(|t| (ip(t.outer_src), ip(t.outer_dst)));
@@ -200,26 +237,37 @@ impl FlowHook {
         };
         let hash = key.symmetric_hash();
         let seg = segment_of(p, dir);
-        let (id, created) =
-            match self.table.track(&key, hash, &info, now, || FlowValue { tcp: None, group: None })
-            {
-                Ok(r) => r,
-                Err(_) => {
-                    self.local.table_full += 1;
-                    return;
-                }
-            };
+        let init =
+            || FlowValue { tcp: None, group: None, actions: None, cache: CacheList::default() };
+        let (id, created) = match self.table.track(&key, hash, &info, now, init) {
+            Ok(r) => r,
+            Err(_) => {
+                self.local.table_full += 1;
+                return None;
+            }
+        };
         if created {
             self.local.flows_created += 1;
         }
-        let Some(seg) = seg else { return };
-        let Some(entry) = self.table.get_mut(id) else { return };
+        let seg = seg?;
+        let entry = self.table.get_mut(id)?;
         let v = &mut entry.value;
         if v.tcp.is_none() {
             let fs = FlowShield::new(now, &seg);
             *class_slot(&mut self.local, fs.class()) += 1;
             v.tcp = Some(fs);
             v.group = group_key(p, dir);
+            if self.act {
+                if hash % 1000 < self.control_permille {
+                    self.local.flows_control += 1;
+                } else {
+                    self.local.flows_shielded += 1;
+                    v.actions = Some(FlowActions::new());
+                }
+            }
+        }
+        if v.actions.is_some() {
+            return Some((id, seg));
         }
         let group = match v.group.and_then(|g| self.groups.get_or_insert(&g, now)) {
             Some(g) => g,
@@ -234,6 +282,106 @@ impl FlowHook {
                 *b = b.saturating_sub(1);
                 *class_slot(&mut self.local, after) += 1;
             }
+        }
+        None
+    }
+
+    /// Shield mode: the actions decide on `seg`; carry out what they ask.
+    fn shield_step(
+        &mut self,
+        id: flow::FlowId,
+        seg: &Segment,
+        p: &Parsed,
+        pkt: &mut Packet<'_>,
+        dir: Direction,
+        now: u64,
+        out: &mut Outbox,
+    ) -> Verdict {
+        let Some(entry) = self.table.get_mut(id) else { return Verdict::Forward };
+        let v = &mut entry.value;
+        let group = match v.group.and_then(|g| self.groups.get_or_insert(&g, now)) {
+            Some(g) => g,
+            None => &mut self.scratch_group,
+        };
+        let (Some(fs), Some(acts)) = (v.tcp.as_mut(), v.actions.as_mut()) else {
+            return Verdict::Forward;
+        };
+        self.emits.clear();
+        let before = fs.class();
+        let verdict = acts.on_segment(fs, now, seg, group, &self.shield, &mut self.emits);
+        let after = fs.class();
+        if before != after {
+            let b = class_slot(&mut self.local, before);
+            *b = b.saturating_sub(1);
+            *class_slot(&mut self.local, after) += 1;
+        }
+        // Keep forwarded data for local recovery; release what R acknowledged.
+        match dir {
+            Direction::CoreToAccess => {
+                if seg.payload_len > 0
+                    && self.shield.actions.local_recovery
+                    && verdict == shield::Verdict::Forward
+                {
+                    if let Err((m, why)) =
+                        self.cache.insert(&mut v.cache, seg.seq, seg.payload_len, pkt.share())
+                    {
+                        match why {
+                            NotCached::CacheFull => self.local.cache_full += 1,
+                            NotCached::FlowFull => self.local.cache_flow_full += 1,
+                            NotCached::Old => {}
+                        }
+                        self.to_free.push_or_flush(m);
+                    }
+                }
+            }
+            Direction::AccessToCore => {
+                if seg.flags & shield::FLAG_ACK != 0 {
+                    self.cache.release_acked(&mut v.cache, seg.ack, &mut self.to_free);
+                }
+            }
+        }
+        for e in self.emits.iter() {
+            match *e {
+                Emit::RetransmitFromCache { seq, len } => {
+                    let local = &mut self.local;
+                    self.cache.overlapping(&v.cache, seq, len, |_, _, m| {
+                        if out.room(Direction::CoreToAccess) > 0 {
+                            out.send(Direction::CoreToAccess, m.share());
+                            local.local_retransmits += 1;
+                        } else {
+                            local.emits_dropped += 1;
+                        }
+                    });
+                }
+                // Needs a template frame of R's direction, which this build
+                // does not keep: counted, S simply gets no early answer.
+                Emit::AckToCore { .. } => self.local.emits_dropped += 1,
+            }
+        }
+        self.local.emits_dropped += self.emits.dropped() as u64;
+        match verdict {
+            shield::Verdict::RewriteAck { ack, window, sack, sack_len } => {
+                let frame = pkt.frame_mut();
+                let blocks = &sack[..usize::from(sack_len).min(sack.len())];
+                let mut ok = wire::set_ack_and_window(frame, p, ack, window).is_ok();
+                ok &= if blocks.is_empty() {
+                    p.tcp.is_none_or(|t| t.opts.sack_len == 0)
+                        || wire::remove_sack(frame, p).is_ok()
+                } else {
+                    wire::set_sack_blocks(frame, p, blocks).is_ok()
+                };
+                if ok {
+                    self.local.acks_rewritten += 1;
+                } else {
+                    self.local.rewrite_failed += 1;
+                }
+                Verdict::Forward
+            }
+            shield::Verdict::Suppress => {
+                self.local.acks_suppressed += 1;
+                Verdict::Drop
+            }
+            _ => Verdict::Forward,
         }
     }
 
@@ -264,7 +412,7 @@ impl PacketHook for FlowHook {
         mut pkt: Packet<'_>,
         dir: Direction,
         now: u64,
-        _out: &mut Outbox,
+        out: &mut Outbox,
     ) -> Verdict {
         let frame = pkt.frame_mut();
         wire::parse_into(frame, &mut self.parsed);
@@ -306,20 +454,28 @@ impl PacketHook for FlowHook {
             }
         }
         let len = frame.len();
-        self.track(&p, dir, len, now);
-        Verdict::Forward
+        match self.track(&p, dir, len, now) {
+            Some((id, seg)) => self.shield_step(id, &seg, &p, &mut pkt, dir, now, out),
+            None => Verdict::Forward,
+        }
     }
 
     fn on_loop_end(&mut self, now: u64, _out: &mut Outbox) {
         self.apply_live_settings();
         let local = &mut self.local;
-        self.table.expire(now, EXPIRE_BUDGET, |_, e| {
+        let (cache, to_free) = (&mut self.cache, &mut self.to_free);
+        self.table.expire(now, EXPIRE_BUDGET, |_, mut e| {
             local.flows_expired += 1;
             if let Some(fs) = e.value.tcp {
                 let c = class_slot(local, fs.class());
                 *c = c.saturating_sub(1);
             }
+            cache.clear(&mut e.value.cache, to_free);
         });
+        // Cache mbufs released during the loop go back to the pool in bulk.
+        self.to_free.compact();
+        self.to_free.free_all();
+        self.local.cache_segments = self.cache.in_use() as u64;
         self.scanner.step(&self.table, SCAN_SLOTS_PER_LOOP);
         if now >= self.next_publish_ns {
             self.next_publish_ns = now + self.publish_every_ns;

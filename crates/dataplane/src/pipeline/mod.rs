@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod dump;
 pub mod flow_hook;
+pub mod segment_cache;
 pub mod stats;
 
 pub use dump::{FlowDump, FlowDumpRow};
