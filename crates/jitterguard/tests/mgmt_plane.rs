@@ -59,6 +59,7 @@ fn management_plane_of_a_running_box() {
         .spawn()
         .unwrap();
     let pid = child.id().to_string();
+    let _guard = KillOnDrop(child.id());
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {

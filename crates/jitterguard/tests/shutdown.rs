@@ -23,6 +23,7 @@ fn sigterm_during_traffic_exits_cleanly_with_final_counters() {
         .spawn()
         .unwrap();
     let pid = child.id();
+    let _guard = KillOnDrop(pid);
     // Let it start forwarding (net_null generates traffic endlessly).
     std::thread::sleep(Duration::from_millis(1500));
     let sent = Instant::now();

@@ -46,6 +46,7 @@ fn two_million_syns_fill_the_table_without_growing_memory() {
         .spawn()
         .unwrap();
     let pid = child.id();
+    let _guard = KillOnDrop(pid);
     let waiter = std::thread::spawn(move || child.wait_with_output().unwrap());
 
     // RSS once the preallocated table is resident and traffic flows, then

@@ -113,3 +113,13 @@ pub fn assert_same_frames(got: &[Vec<u8>], want: &[Vec<u8>], what: &str) {
     }
     assert_eq!(got.len(), want.len(), "{what}: frame counts differ");
 }
+
+/// Kills a spawned child by PID when dropped, so a failing assertion never
+/// leaves a busy-polling dataplane behind.
+pub struct KillOnDrop(pub u32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill").args(["-9", &self.0.to_string()]).status();
+    }
+}
