@@ -752,6 +752,40 @@ impl FlowShield {
         self.rtt.baseline()
     }
 
+    /// Time without cumulative-ACK progress while data is outstanding.
+    pub(crate) fn quiet_us(&self, now_ns: u64) -> u32 {
+        if seq_gt(self.snd_max, self.una) {
+            self.stall.quiet_us(self.clock.micros(now_ns))
+        } else {
+            0
+        }
+    }
+
+    /// S-side RTT (box -> S -> box), if measured.
+    pub(crate) fn s_rtt_us(&self) -> Option<u32> {
+        self.s_rtt.get()
+    }
+
+    /// The RTO S is estimated to run.
+    pub(crate) fn sender_rto_us(&self) -> u32 {
+        self.rto_us
+    }
+
+    /// Highest sequence number S sent past the box.
+    pub(crate) fn sender_max(&self) -> u32 {
+        self.snd_max
+    }
+
+    /// Segment size towards R (R's MSS option, else 1460).
+    pub(crate) fn mss(&self) -> u32 {
+        self.hs.mss_to_receiver().map_or(DEFAULT_MSS, u32::from).max(1)
+    }
+
+    /// Shift of R's window field, if the handshake was seen.
+    pub(crate) fn window_shift(&self) -> Option<u8> {
+        self.hs.receiver_window_shift()
+    }
+
     fn rwnd_bytes(&self) -> Option<u32> {
         if self.flags & F_WINDOW_SEEN == 0 {
             return None;

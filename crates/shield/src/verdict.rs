@@ -9,15 +9,18 @@
 pub enum Verdict {
     /// Forward the segment unchanged.
     Forward,
-    /// Forward R's ACK towards S with these fields. `ack` and `window` are
-    /// R's own (never beyond what R acknowledged); `sack[..sack_len]` is a
-    /// subset of R's SACK blocks in R's order (blocks that would reveal a hole
-    /// the box is repairing, or a DSACK caused by the box's own
-    /// retransmission, removed). `sack_len == 0`: remove the SACK option.
+    /// Forward R's ACK towards S with these fields. `ack` is R's, or less
+    /// (stall protection holds a reserve back), never beyond what R
+    /// acknowledged; `window` is R's raw field, or larger just enough that
+    /// the right edge already offered to S does not move back;
+    /// `sack[..sack_len]` is a subset of R's SACK blocks in R's order (blocks
+    /// that would reveal a hole the box is repairing, or a DSACK caused by
+    /// the box's own retransmission, removed). `sack_len == 0`: remove the
+    /// SACK option.
     RewriteAck {
-        /// Cumulative ACK to send (R's).
+        /// Cumulative ACK to send (at most R's).
         ack: u32,
-        /// Raw window field to send (R's).
+        /// Raw window field to send.
         window: u16,
         /// Blocks to keep.
         sack: [(u32, u32); 4],

@@ -13,7 +13,16 @@ use shield::{
 
 const M: u32 = MSS as u32;
 
+/// Every action except stall protection (so each scripted test sees R's
+/// ACK numbers unchanged unless it is about the reserve).
 fn shield_cfg() -> ShieldConfig {
+    let mut c = ShieldConfig { actions: ActionConfig::all_on(), ..ShieldConfig::default() };
+    c.actions.stall_protection = false;
+    c
+}
+
+/// Every action.
+fn full_cfg() -> ShieldConfig {
     ShieldConfig { actions: ActionConfig::all_on(), ..ShieldConfig::default() }
 }
 
@@ -238,7 +247,7 @@ fn model_loss_on_j_shielded_vs_monitor() {
     let p = Profile { loss_ppm: 10_000, ..Profile::default() };
     let mut monitor = Sim::new(p, ShieldConfig::default());
     monitor.run_secs(30.0);
-    let mut shielded = Sim::with_actions(p, shield_cfg());
+    let mut shielded = Sim::with_actions(p, full_cfg());
     shielded.run_secs(30.0);
     let (m, s) = (monitor.report(), shielded.report());
     assert_eq!(shielded.violations, 0);
@@ -262,7 +271,7 @@ fn model_reordering_shielded_vs_monitor() {
     let p = Profile { jitter_us: 10_000, ..Profile::default() };
     let mut monitor = Sim::new(p, ShieldConfig::default());
     monitor.run_secs(30.0);
-    let mut shielded = Sim::with_actions(p, shield_cfg());
+    let mut shielded = Sim::with_actions(p, full_cfg());
     shielded.run_secs(30.0);
     assert_eq!(shielded.violations, 0);
     assert!(shielded.report().bytes_acked > 2 * monitor.report().bytes_acked);
@@ -284,7 +293,7 @@ fn model_clean_and_congested_paths_are_left_alone() {
     for p in [Profile::default(), congested] {
         let mut monitor = Sim::new(p, ShieldConfig::default());
         monitor.run_secs(30.0);
-        let mut shielded = Sim::with_actions(p, shield_cfg());
+        let mut shielded = Sim::with_actions(p, full_cfg());
         shielded.run_secs(30.0);
         assert_eq!(shielded.report().bytes_acked, monitor.report().bytes_acked);
         assert_eq!(shielded.sender_cwnd_cuts, monitor.sender_cwnd_cuts);
@@ -314,8 +323,107 @@ proptest! {
             seed,
             ..Profile::default()
         };
-        let mut sim = Sim::with_actions(p, shield_cfg());
+        let mut sim = Sim::with_actions(p, full_cfg());
         sim.run_secs(8.0);
         prop_assert_eq!(sim.violations, 0);
     }
+}
+
+fn timer(s: &mut Scripted, a: &mut FlowActions) -> Vec<Emit> {
+    let mut e = Emits::new();
+    a.on_timer(&s.flow, &s.group, s.now, &s.cfg, &mut e);
+    e.iter().copied().collect()
+}
+
+#[test]
+fn reserve_is_held_and_released_one_segment_per_period_in_a_stall() {
+    let mut s = jitter_flow();
+    s.cfg = full_cfg();
+    let mut a = FlowActions::new();
+    let segs: Vec<u32> = (0..10).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    assert_eq!(act(&mut s, &mut a, ack_seg(segs[3], &[])).0, Verdict::Forward);
+    // Four segments are held back, but the ACK never goes backwards.
+    let (v, _) = act(&mut s, &mut a, ack_seg(segs[5], &[]));
+    assert!(matches!(v, Verdict::RewriteAck { ack, window: 1000, .. } if ack == segs[3]), "{v:?}");
+    let (v, _) = act(&mut s, &mut a, ack_seg(segs[8], &[]));
+    assert!(matches!(v, Verdict::RewriteAck { ack, window: 1000, .. } if ack == segs[4]), "{v:?}");
+    // J stalls. Before the timer is due, nothing happens.
+    assert!(timer(&mut s, &mut a).is_empty());
+    let due = a.next_timer_ns(&s.flow, s.now, &s.cfg).unwrap();
+    let rto = s.flow.report(s.now).sender_rto_us;
+    assert_eq!(
+        due,
+        s.now + u64::from(rto * 75 / 100) * 1_000,
+        "75 % of S's RTO after the last progress"
+    );
+    s.now = due;
+    // One segment released; the window keeps the right edge (segs[4] + 1000 << 7).
+    let edge = segs[4].wrapping_add(1000 << 7);
+    let expect_win = (edge.wrapping_sub(segs[5]) as u64).div_ceil(128) as u16;
+    assert_eq!(timer(&mut s, &mut a), vec![Emit::AckToCore { ack: segs[5], window: expect_win }]);
+    assert!(timer(&mut s, &mut a).is_empty(), "one per period");
+    s.now = a.next_timer_ns(&s.flow, s.now, &s.cfg).unwrap();
+    let got = timer(&mut s, &mut a);
+    assert!(matches!(got[..], [Emit::AckToCore { ack, .. }] if ack == segs[6]), "{got:?}");
+    // Drain the reserve: never beyond R's ACK (segs[8]).
+    for _ in 0..5 {
+        if let Some(t) = a.next_timer_ns(&s.flow, s.now, &s.cfg) {
+            s.now = t;
+        }
+        for e in timer(&mut s, &mut a) {
+            if let Emit::AckToCore { ack, .. } = e {
+                assert!(!shield::seq::seq_gt(ack, segs[8]));
+            }
+        }
+    }
+    assert_eq!(a.next_timer_ns(&s.flow, s.now, &s.cfg), None, "reserve empty");
+    assert_eq!(a.stats().reserve_releases, 4);
+}
+
+#[test]
+fn reserve_released_when_the_sender_goes_idle() {
+    let mut s = jitter_flow();
+    s.cfg = full_cfg();
+    let mut a = FlowActions::new();
+    let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    act(&mut s, &mut a, ack_seg(segs[1], &[]));
+    let top = segs[3].wrapping_add(M);
+    let (v, _) = act(&mut s, &mut a, ack_seg(top, &[]));
+    assert!(matches!(v, Verdict::RewriteAck { ack, .. } if ack == segs[1]));
+    // Nothing in flight: S gets two S-side RTTs (2 ms each) to send more.
+    let due = a.next_timer_ns(&s.flow, s.now, &s.cfg).unwrap();
+    assert_eq!(due, s.now + 4_000_000);
+    s.now = due;
+    let got = timer(&mut s, &mut a);
+    assert!(matches!(got[..], [Emit::AckToCore { ack, .. }] if ack == top), "{got:?}");
+}
+
+#[test]
+fn no_reserve_under_blocks_that_reach_the_sender() {
+    let mut s = jitter_flow();
+    s.cfg = full_cfg();
+    let mut a = FlowActions::new();
+    let first = s.send();
+    act(&mut s, &mut a, ack_seg(first, &[]));
+    let lost = s.nxt; // upstream loss: its hole must reach S with R's blocks
+    s.nxt = lost.wrapping_add(M);
+    let c = s.send();
+    s.advance_us(40_000);
+    let (v, _) = act(&mut s, &mut a, ack_seg(lost, &[(c, c.wrapping_add(M))]));
+    assert_eq!(v, Verdict::Forward, "a held-back ACK under SACK blocks would fake a hole");
+}
+
+#[test]
+fn model_stalls_shielded_vs_monitor() {
+    let p = Profile { stall_every_us: 2_000_000, stall_len_us: 300_000, ..Profile::default() };
+    let mut monitor = Sim::new(p, ShieldConfig::default());
+    monitor.run_secs(30.0);
+    let mut shielded = Sim::with_actions(p, full_cfg());
+    shielded.run_secs(30.0);
+    assert_eq!(shielded.violations, 0);
+    assert!(monitor.sender_rtos >= 10, "{}", monitor.sender_rtos);
+    assert!(shielded.sender_rtos <= 2, "{}", shielded.sender_rtos);
+    assert!(shielded.actions.unwrap().stats().reserve_releases > 0);
 }

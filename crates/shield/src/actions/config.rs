@@ -18,6 +18,16 @@ pub struct ActionConfig {
     /// Answer S's retransmission of data R already acknowledged with R's ACK
     /// instead of sending it over J.
     pub duplicate_suppression: bool,
+    /// Stall protection ("ACK reserve"): forward R's cumulative ACK minus
+    /// `reserve_segments` whole segments while data is in flight (only on
+    /// ACKs that carry no SACK block to S, only with SACK negotiated and the
+    /// window scale known); when J stays silent for `release_at_rto_pct` of
+    /// S's RTO, release one segment (window held), so S restarts its timer.
+    pub stall_protection: bool,
+    /// See `stall_protection`.
+    pub reserve_segments: u32,
+    /// See `stall_protection`.
+    pub release_at_rto_pct: u32,
     /// Reorder window = max(this, `reorder_jitter_mult` x J's delay
     /// variation), capped at half of J's baseline RTT: a hole younger than
     /// that is probably a late segment, not a lost one.
@@ -36,6 +46,9 @@ impl Default for ActionConfig {
             hide_holes: false,
             filter_own_dsack: false,
             duplicate_suppression: false,
+            stall_protection: false,
+            reserve_segments: 4,
+            release_at_rto_pct: 75,
             reorder_window_min_us: 2_000,
             reorder_jitter_mult: 4,
             repair_timeout_rtts: 2,
@@ -51,6 +64,7 @@ impl ActionConfig {
             hide_holes: true,
             filter_own_dsack: true,
             duplicate_suppression: true,
+            stall_protection: true,
             ..ActionConfig::default()
         }
     }

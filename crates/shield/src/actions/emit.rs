@@ -13,12 +13,12 @@ pub enum Emit {
         /// Bytes.
         len: u32,
     },
-    /// Towards S: a pure ACK built from the flow's template, with R's
-    /// cumulative ACK and window and no SACK blocks.
+    /// Towards S: a pure ACK built from the flow's template, no SACK blocks.
     AckToCore {
-        /// Cumulative ACK (R's, never beyond).
+        /// Cumulative ACK: R's, or a reserve release below it; never beyond R's.
         ack: u32,
-        /// Raw window field (R's).
+        /// Raw window field: R's, or the one that holds the right edge
+        /// already offered to S (stall protection).
         window: u16,
     },
 }

@@ -2,6 +2,8 @@
 //! J, hiding the holes from S while they are young or being repaired, not
 //! passing DSACKs the box caused, answering S's duplicate retransmissions.
 //!
+//! Stall protection (the ACK reserve) lives in `reserve.rs`.
+//!
 //! Every action is switched in [`ActionConfig`] and acts only while the
 //! flow's effective class (flow and path group) is Jitter; on Congested it
 //! stands down at once, and everything is forwarded as R sent it.
@@ -16,6 +18,7 @@
 
 mod config;
 mod emit;
+mod reserve;
 
 pub use config::ActionConfig;
 pub use emit::{Emit, Emits, MAX_EMITS};
@@ -29,6 +32,8 @@ use crate::holes::dsack_of;
 use crate::segment::{Dir, Segment};
 use crate::seq::{seq_gt, seq_le, seq_lt, seq_span};
 use crate::verdict::Verdict;
+
+use reserve::AckReserve;
 
 const REPAIRS: usize = 3;
 
@@ -70,6 +75,10 @@ pub struct ActionStats {
     pub repairs_timed_out: u32,
     /// Emits that did not fit the caller's buffer.
     pub emits_dropped: u32,
+    /// ACKs forwarded with the reserve held back.
+    pub reserve_held_acks: u32,
+    /// Reserve releases sent during stalls (or on standing down).
+    pub reserve_releases: u32,
 }
 
 /// Per-flow state of the shield-mode actions (fixed size, `Copy`).
@@ -77,6 +86,7 @@ pub struct ActionStats {
 pub struct FlowActions {
     repairs: [Repair; REPAIRS],
     next: u8,
+    reserve: AckReserve,
     stats: ActionStats,
 }
 
@@ -112,6 +122,32 @@ impl FlowActions {
         match seg.dir {
             Dir::FromCore => self.on_sender_segment(flow, jitter, seg, &cfg.actions, emits),
             Dir::FromAccess => self.on_receiver_ack(flow, jitter, now_ns, seg, &cfg.actions, emits),
+        }
+    }
+
+    /// When the caller should call [`FlowActions::on_timer`] next (stall
+    /// protection), if at all.
+    pub fn next_timer_ns(&self, flow: &FlowShield, now_ns: u64, cfg: &ShieldConfig) -> Option<u64> {
+        self.reserve.next_timer_ns(flow, now_ns, &cfg.actions)
+    }
+
+    /// Timer work: release reserve segments to S during a stall (or the whole
+    /// reserve once the flow stops acting). Emits `AckToCore`.
+    pub fn on_timer(
+        &mut self,
+        flow: &FlowShield,
+        group: &GroupState,
+        now_ns: u64,
+        cfg: &ShieldConfig,
+        emits: &mut Emits,
+    ) {
+        let act = flow.effective_class(group) == Class::Jitter;
+        if let Some((ack, window)) = self.reserve.on_timer(flow, act, now_ns, &cfg.actions) {
+            if emits.push(Emit::AckToCore { ack, window }) {
+                self.stats.reserve_releases = self.stats.reserve_releases.saturating_add(1);
+            } else {
+                self.stats.emits_dropped = self.stats.emits_dropped.saturating_add(1);
+            }
         }
     }
 
@@ -182,7 +218,8 @@ impl FlowActions {
         if !seq_le(end, una) {
             return Verdict::Forward;
         }
-        if emits.push(Emit::AckToCore { ack: una, window: flow.receiver_window_raw() }) {
+        let window = self.reserve.on_own_ack(flow, una, flow.receiver_window_raw());
+        if emits.push(Emit::AckToCore { ack: una, window }) {
             self.stats.duplicates_suppressed = self.stats.duplicates_suppressed.saturating_add(1);
             Verdict::Suppress
         } else {
@@ -269,13 +306,18 @@ impl FlowActions {
                 }
             }
         }
-        if k == blocks.len() {
+        let (ack, window) =
+            self.reserve.on_receiver_ack(flow, now_ns, jitter, (seg.ack, seg.window), k > 0, a);
+        if k == blocks.len() && ack == seg.ack && window == seg.window {
             return Verdict::Forward;
         }
         if hide && k < blocks.len() {
             self.stats.acks_holes_hidden = self.stats.acks_holes_hidden.saturating_add(1);
         }
-        Verdict::RewriteAck { ack: seg.ack, window: seg.window, sack: kept, sack_len: k as u8 }
+        if ack != seg.ack {
+            self.stats.reserve_held_acks = self.stats.reserve_held_acks.saturating_add(1);
+        }
+        Verdict::RewriteAck { ack, window, sack: kept, sack_len: k as u8 }
     }
 }
 

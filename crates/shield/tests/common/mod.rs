@@ -107,6 +107,8 @@ enum Ev {
     RtoCheck,
     /// A cross-traffic packet enters the bottleneck.
     Cross,
+    /// The box's per-flow timer (stall protection).
+    BoxTimer,
 }
 
 struct Sender {
@@ -166,6 +168,11 @@ pub struct Sim {
     pub local_retransmits: u64,
     /// Fast retransmits (window reductions) S made.
     pub sender_cwnd_cuts: u64,
+    /// RTOs S took.
+    pub sender_rtos: u64,
+    /// ACKs the box passed to S below R's (stall protection's reserve).
+    pub acks_lowered: u64,
+    timer_at: Option<u64>,
 }
 
 fn ts_ms(now: u64) -> u32 {
@@ -238,6 +245,9 @@ impl Sim {
             violations: 0,
             local_retransmits: 0,
             sender_cwnd_cuts: 0,
+            sender_rtos: 0,
+            acks_lowered: 0,
+            timer_at: None,
         };
         if actions {
             sim.actions = Some(FlowActions::new());
@@ -298,6 +308,7 @@ impl Sim {
             None => self.flow.on_segment(self.now, &seg, &mut self.group, &self.cfg),
         };
         self.check_invariant(&seg, v);
+        self.arm_box_timer();
         let c = self.flow.class();
         if self.classes.last().map(|&(_, k)| k) != Some(c) {
             self.classes.push((self.now, c));
@@ -331,6 +342,40 @@ impl Sim {
                 }
             }
         }
+    }
+
+    fn arm_box_timer(&mut self) {
+        let Some(a) = self.actions.as_ref() else { return };
+        if let Some(t) = a.next_timer_ns(&self.flow, self.now, &self.cfg) {
+            let t = t.max(self.now + 1);
+            if !self.timer_at.is_some_and(|cur| t >= cur && cur > self.now) {
+                self.timer_at = Some(t);
+                self.push(t, Ev::BoxTimer);
+            }
+        }
+    }
+
+    fn box_timer(&mut self) {
+        if self.timer_at != Some(self.now) {
+            return; // superseded
+        }
+        self.timer_at = None;
+        self.emits.clear();
+        if let Some(a) = self.actions.as_mut() {
+            a.on_timer(&self.flow, &self.group, self.now, &self.cfg, &mut self.emits);
+        }
+        let dummy = Segment {
+            dir: Dir::FromCore,
+            seq: 0,
+            ack: 0,
+            flags: 0,
+            window: 0,
+            payload_len: 0,
+            opts: TcpOpts::default(),
+        };
+        self.check_invariant(&dummy, Verdict::Forward);
+        self.apply_emits();
+        self.arm_box_timer();
     }
 
     fn off(&self, seq: u32) -> u64 {
@@ -444,7 +489,11 @@ impl Sim {
                 let mut a = a;
                 match v {
                     Verdict::Suppress => return,
-                    Verdict::RewriteAck { sack, sack_len, .. } => {
+                    Verdict::RewriteAck { ack, sack, sack_len, .. } => {
+                        if self.off(ack) != a.ack {
+                            self.acks_lowered += 1;
+                        }
+                        a.ack = self.off(ack);
                         a.nblocks = usize::from(sack_len);
                         for (dst, src) in a.blocks.iter_mut().zip(sack.iter()).take(a.nblocks) {
                             *dst = (self.off(src.0), self.off(src.1));
@@ -456,6 +505,7 @@ impl Sim {
             }
             Ev::AckAtS(a) => self.at_sender(a),
             Ev::RtoCheck => self.rto_check(),
+            Ev::BoxTimer => self.box_timer(),
             Ev::Cross => {
                 if let Some(b) = self.p.bottleneck {
                     self.bottleneck_admit();
@@ -666,6 +716,7 @@ impl Sim {
             return;
         }
         self.sender_cwnd_cuts += 1;
+        self.sender_rtos += 1;
         self.s.ssthresh = (self.s.cwnd / 2.0).max(2.0);
         self.s.cwnd = 1.0;
         self.s.backoff += 1;

@@ -1,0 +1,185 @@
+//! Stall protection, the "ACK reserve" (DESIGN §5.5).
+//!
+//! While data is in flight, S gets R's cumulative ACK minus a few whole
+//! segments. When J then stalls, S's RTO would fire and collapse its window;
+//! instead, shortly before S's estimated RTO the box releases one segment of
+//! the reserve: an ACK of new data (true: R acknowledged it), so S restarts
+//! its timer. The window in that ACK keeps the right edge where it was, so
+//! S sends nothing new into the stall. When nothing is in flight and S has
+//! had two S-side RTTs to send more but did not (it waits for the held
+//! ACKs, or has nothing to send), or the flow leaves Jitter, the whole
+//! reserve goes at once. (Not releasing as soon as the in-flight count
+//! touches zero matters: after a burst of ACKs, the last one covers
+//! everything until S's answer reaches the box, so the reserve would never
+//! be held when a stall begins.)
+//!
+//! Safety: the ACK sent is never beyond R's; the right edge offered to S
+//! never moves back (windows are rounded up to the scale unit, so it may
+//! exceed R's own edge by less than one unit, 2^shift bytes).
+
+use crate::config::pct;
+use crate::flow::FlowShield;
+use crate::seq::{seq_gt, seq_lt, seq_max, seq_min, seq_span};
+
+use super::config::ActionConfig;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct AckReserve {
+    /// Highest ACK the box let through to S.
+    to_s: u32,
+    /// Highest right edge (ack + window bytes) offered to S.
+    right_edge: u32,
+    seen: bool,
+    next_release_ns: u64,
+    /// Release everything at this time if S has still sent nothing new (0: off).
+    idle_release_ns: u64,
+}
+
+/// Window field that offers at least `edge - ack` bytes (rounded up).
+fn window_field(edge: u32, ack: u32, shift: u8) -> u16 {
+    let bytes = u64::from(seq_span(ack, edge));
+    let unit = 1u64 << shift.min(14);
+    (bytes.div_ceil(unit)).min(u64::from(u16::MAX)) as u16
+}
+
+impl AckReserve {
+    /// A reserve is held: S was told less than R acknowledged.
+    pub(crate) fn held(&self, flow: &FlowShield) -> bool {
+        self.seen && seq_lt(self.to_s, flow.receiver_una())
+    }
+
+    fn note_sent(&mut self, ack: u32, field: u16, shift: u8) {
+        let edge = ack.wrapping_add(u32::from(field) << shift.min(14));
+        if !self.seen || seq_gt(ack, self.to_s) {
+            self.to_s = ack;
+        }
+        if !self.seen || seq_gt(edge, self.right_edge) {
+            self.right_edge = edge;
+        }
+        self.seen = true;
+    }
+
+    /// R's ACK (`r_ack`, raw window `r_win`) is about to go to S; `blocks_to_s`: it will
+    /// carry SACK blocks. Returns the ACK number and window field to send.
+    pub(crate) fn on_receiver_ack(
+        &mut self,
+        flow: &FlowShield,
+        now_ns: u64,
+        act: bool,
+        (r_ack, r_win): (u32, u16),
+        blocks_to_s: bool,
+        a: &ActionConfig,
+    ) -> (u32, u16) {
+        let Some(shift) = flow.window_shift() else {
+            return (r_ack, r_win);
+        };
+        if self.seen && seq_lt(r_ack, self.to_s) {
+            return (r_ack, r_win); // an old ACK, reordered on the uplink: leave it
+        }
+        let in_flight = seq_span(r_ack, flow.sender_max()) > 0;
+        // Blocks above a held-back ACK would show S a hole that does not exist.
+        let hold = act && a.stall_protection && flow.sack_negotiated() && !blocks_to_s;
+        self.idle_release_ns = if hold && !in_flight {
+            let wait_us = flow.s_rtt_us().unwrap_or(1_000).saturating_mul(2).max(1_000);
+            now_ns.saturating_add(u64::from(wait_us) * 1_000)
+        } else {
+            0
+        };
+        let out = if hold && self.seen {
+            let reserve = a.reserve_segments.saturating_mul(flow.mss());
+            seq_min(seq_max(self.to_s, r_ack.wrapping_sub(reserve)), r_ack)
+        } else {
+            r_ack
+        };
+        let mut field = r_win;
+        if self.seen && seq_gt(self.right_edge, out) {
+            field = field.max(window_field(self.right_edge, out, shift));
+        }
+        self.note_sent(out, field, shift);
+        (out, field)
+    }
+
+    /// An ACK the box itself sends to S (duplicate suppression): R's latest.
+    pub(crate) fn on_own_ack(&mut self, flow: &FlowShield, ack: u32, field: u16) -> u16 {
+        let shift = flow.window_shift().unwrap_or(0);
+        let mut f = field;
+        if self.seen && seq_gt(self.right_edge, ack) {
+            f = f.max(window_field(self.right_edge, ack, shift));
+        }
+        self.note_sent(ack, f, shift);
+        f
+    }
+
+    /// When the caller should run `on_timer` next.
+    pub(crate) fn next_timer_ns(
+        &self,
+        flow: &FlowShield,
+        now_ns: u64,
+        a: &ActionConfig,
+    ) -> Option<u64> {
+        if !self.held(flow) {
+            return None;
+        }
+        let fire_quiet = u64::from(pct(flow.sender_rto_us(), a.release_at_rto_pct));
+        let quiet = u64::from(flow.quiet_us(now_ns));
+        let due = now_ns.saturating_add(fire_quiet.saturating_sub(quiet) * 1_000);
+        let stall_due = due.max(self.next_release_ns);
+        Some(match self.idle_release_ns {
+            0 => stall_due,
+            idle => stall_due.min(idle),
+        })
+    }
+
+    /// Timer: release one segment if J has been quiet long enough, or the
+    /// whole reserve if the flow no longer acts. Returns (ack, window) to
+    /// send to S, if any.
+    pub(crate) fn on_timer(
+        &mut self,
+        flow: &FlowShield,
+        act: bool,
+        now_ns: u64,
+        a: &ActionConfig,
+    ) -> Option<(u32, u16)> {
+        if !self.held(flow) {
+            return None;
+        }
+        let shift = flow.window_shift()?;
+        let r_una = flow.receiver_una();
+        let idle = flow.sender_max() == r_una;
+        let idle_due = self.idle_release_ns != 0 && now_ns >= self.idle_release_ns;
+        if idle_due && !idle {
+            self.idle_release_ns = 0; // S did send: the stall rule governs now
+        }
+        if !(act && a.stall_protection) || (idle && idle_due) {
+            self.idle_release_ns = 0;
+            let field = window_field(self.right_edge, r_una, shift).max(1);
+            self.note_sent(r_una, field, shift);
+            return Some((r_una, field));
+        }
+        let rto = flow.sender_rto_us();
+        let fire_quiet = pct(rto, a.release_at_rto_pct);
+        if flow.quiet_us(now_ns) < fire_quiet || now_ns < self.next_release_ns {
+            return None;
+        }
+        let ack = seq_min(self.to_s.wrapping_add(flow.mss()), r_una);
+        // Hold the right edge: S may not put new data into the stall.
+        let field = window_field(self.right_edge, ack, shift).max(1);
+        self.note_sent(ack, field, shift);
+        // S restarts its RTO on this ACK: the next release one period later.
+        self.next_release_ns = now_ns.saturating_add(u64::from(fire_quiet) * 1_000);
+        Some((ack, field))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_field_rounds_up_to_the_scale_unit() {
+        assert_eq!(window_field(1000 + 1280, 1000, 7), 10);
+        assert_eq!(window_field(1000 + 1281, 1000, 7), 11);
+        assert_eq!(window_field(1000, 1000, 7), 0);
+        assert_eq!(window_field(0x7fff_0000, 0, 0), u16::MAX, "saturates");
+    }
+}
