@@ -15,6 +15,8 @@ Writes
     profile keeps, and the ratios passthrough/none and shield/passthrough,
   * PNG plots: median goodput per profile per arm, and goodput over time of
     the first run of every case.
+A hand-written docs/benchmarks/NAME-notes.md, if present, is included in
+the report (so regenerating the report keeps the commentary).
 
 Stdlib only, plus matplotlib from Debian (hence /usr/bin/python3).
 Run as root. Example (the baseline in docs/benchmarks/goodput.md):
@@ -354,6 +356,10 @@ def write_report(args, rows, md_path, plot_dir, command):
             cells.append(", ".join(jains) or "–")
             out.append("| " + " | ".join(str(c) for c in cells) + " |")
         out.append("")
+    notes = md_path.with_name(f"{args.name}-notes.md")
+    if notes.exists():
+        out.append(f"## Notes (from `{notes.name}`)\n")
+        out.append(notes.read_text().strip() + "\n")
     out.append("## Emulator timing\n")
     lat = [float(r["emu_lateness_p99_us"]) for r in rows if r["emu_lateness_p99_us"]]
     latmax = [float(r["emu_lateness_max_us"]) for r in rows if r["emu_lateness_max_us"]]
@@ -466,6 +472,11 @@ def main():
     command = " ".join(["pktgen-scenarios/goodput.py"] + sys.argv[1:])
     if not args.report_only:
         run_campaign(args, csv_path)
+    elif md_path.exists():
+        # Keep the command that produced the data, not this re-render.
+        m = re.search(r"```\n(pktgen-scenarios/goodput\.py[^\n]*)\n```", md_path.read_text())
+        if m:
+            command = m.group(1)
     rows = read_rows(csv_path)
     if not rows:
         sys.exit(f"no rows in {csv_path}")
