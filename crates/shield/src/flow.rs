@@ -37,6 +37,8 @@ const F_R_SYN_ACKED: u16 = 1 << 5;
 const F_RTO_PROBE: u16 = 1 << 6;
 const F_WINDOW_SEEN: u16 = 1 << 7;
 const F_RWND_LIMITED: u16 = 1 << 8;
+/// `una` is a cumulative ACK R actually sent (not an anchor from S's side).
+const F_UNA_FROM_R: u16 = 1 << 9;
 
 /// Segment size assumed for a dupACK hole when R announced no MSS.
 const DEFAULT_MSS: u32 = 1460;
@@ -133,6 +135,9 @@ pub struct FlowShield {
     last_win: u16,
     conn: ConnState,
     last_reason: Reason,
+    /// Incremented when a new connection reuses the flow (a SYN with a new
+    /// ISN), so state kept beside the flow (actions) knows to start over.
+    epoch: u8,
 }
 
 fn kbps(bytes: u32, us: u32) -> u32 {
@@ -189,6 +194,7 @@ impl FlowShield {
             last_win: 0,
             conn: ConnState::Handshake,
             last_reason: Reason::Unmeasured,
+            epoch: 0,
         };
         if !first.is_syn() {
             f.hs.midstream = true;
@@ -303,6 +309,13 @@ impl FlowShield {
         }
     }
 
+    /// Connection generation: incremented when a SYN with a new ISN reuses
+    /// the flow (state kept beside the flow, e.g. a segment cache or
+    /// [`crate::FlowActions`], must start over).
+    pub fn epoch(&self) -> u8 {
+        self.epoch
+    }
+
     /// What the shield could have saved on this flow.
     pub fn counterfactual(&self) -> Counterfactual {
         self.cf
@@ -315,6 +328,7 @@ impl FlowShield {
         self.una = seq;
         self.seen_floor = seq;
         self.flags |= F_ANCHORED;
+        self.flags &= !F_UNA_FROM_R;
     }
 
     fn now_ms(&self, now_ns: u64) -> u32 {
@@ -345,7 +359,9 @@ impl FlowShield {
         }
         if self.hs.sender.syn_seen || self.hs.midstream || self.conn == ConnState::Closed {
             // A new connection on the same 5-tuple: start over.
+            let epoch = self.epoch.wrapping_add(1);
             *self = FlowShield::new(now_ns, seg);
+            self.epoch = epoch;
         }
         self.hs.sender = SideOptions::from_syn(&seg.opts);
         self.isn_s = seg.seq;
@@ -573,6 +589,9 @@ impl FlowShield {
                 self.report_hole(now, self.una, end, end);
             }
         }
+        if ack == self.una {
+            self.flags |= F_UNA_FROM_R;
+        }
         self.close_filled_holes(now, regular);
         let mut gaps = [(0u32, 0u32); 4];
         let (n, high) = sack_gaps(self.una, regular, self.snd_max, &mut gaps);
@@ -726,9 +745,11 @@ impl FlowShield {
         self.holes.open()
     }
 
-    /// R's highest cumulative ACK: the ceiling of anything the box may acknowledge to S.
-    pub(crate) fn receiver_una(&self) -> u32 {
-        self.una
+    /// R's highest cumulative ACK, the ceiling of anything the box may
+    /// acknowledge to S; None until R has acknowledged up to the box's
+    /// anchor (a flow anchored on S's side knows no ACK of R's yet).
+    pub(crate) fn receiver_una(&self) -> Option<u32> {
+        (self.flags & F_UNA_FROM_R != 0).then_some(self.una)
     }
 
     /// R's latest raw window field.

@@ -87,6 +87,8 @@ pub struct FlowActions {
     repairs: [Repair; REPAIRS],
     next: u8,
     reserve: AckReserve,
+    /// The flow epoch this state belongs to.
+    epoch: u8,
     stats: ActionStats,
 }
 
@@ -117,6 +119,11 @@ impl FlowActions {
         emits: &mut Emits,
     ) -> Verdict {
         flow.on_segment(now_ns, seg, group, cfg);
+        if flow.epoch() != self.epoch {
+            // A new connection on the flow: repairs and reserve are stale.
+            *self =
+                FlowActions { epoch: flow.epoch(), stats: self.stats, ..FlowActions::default() };
+        }
         let jitter = flow.effective_class(group) == Class::Jitter;
         self.refresh(flow, now_ns, &cfg.actions);
         match seg.dir {
@@ -213,7 +220,9 @@ impl FlowActions {
         {
             return Verdict::Forward;
         }
-        let una = flow.receiver_una();
+        let Some(una) = flow.receiver_una() else {
+            return Verdict::Forward;
+        };
         let end = seg.seq.wrapping_add(seg.payload_len);
         if !seq_le(end, una) {
             return Verdict::Forward;
@@ -289,7 +298,8 @@ impl FlowActions {
         if own_dsack {
             self.stats.own_dsacks_filtered = self.stats.own_dsacks_filtered.saturating_add(1);
         }
-        let pure_dupack = seg.payload_len == 0 && !seg.is_fin() && seg.ack == flow.receiver_una();
+        let pure_dupack =
+            seg.payload_len == 0 && !seg.is_fin() && Some(seg.ack) == flow.receiver_una();
         if hide && !flow.sack_negotiated() && pure_dupack && blocks.is_empty() {
             self.stats.dupacks_suppressed = self.stats.dupacks_suppressed.saturating_add(1);
             return Verdict::Suppress;

@@ -45,7 +45,7 @@ fn window_field(edge: u32, ack: u32, shift: u8) -> u16 {
 impl AckReserve {
     /// A reserve is held: S was told less than R acknowledged.
     pub(crate) fn held(&self, flow: &FlowShield) -> bool {
-        self.seen && seq_lt(self.to_s, flow.receiver_una())
+        self.seen && flow.receiver_una().is_some_and(|r| seq_lt(self.to_s, r))
     }
 
     fn note_sent(&mut self, ack: u32, field: u16, shift: u8) {
@@ -144,7 +144,7 @@ impl AckReserve {
             return None;
         }
         let shift = flow.window_shift()?;
-        let r_una = flow.receiver_una();
+        let r_una = flow.receiver_una()?;
         let idle = flow.sender_max() == r_una;
         let idle_due = self.idle_release_ns != 0 && now_ns >= self.idle_release_ns;
         if idle_due && !idle {
