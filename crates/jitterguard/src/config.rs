@@ -207,6 +207,13 @@ pub struct ShieldSection {
     pub filter_own_dsack: bool,
     /// Keep S's retransmissions of data R already acknowledged off J.
     pub duplicate_suppression: bool,
+    /// Stall protection: hold a reserve of whole segments behind R's ACK
+    /// and release it one segment at a time when J stalls past S's RTO.
+    pub stall_protection: bool,
+    /// Segments kept in reserve (stall protection).
+    pub reserve_segments: u32,
+    /// Release a reserve segment after J was silent this % of S's RTO.
+    pub release_at_rto_pct: u32,
     /// Share of TCP flows (by flow hash) left in monitor as a control arm.
     pub control_fraction: f64,
     /// Data segments cached per worker (mbuf references; they come out of
@@ -214,6 +221,9 @@ pub struct ShieldSection {
     pub cache_segments: usize,
     /// At most this many cached segments per flow.
     pub cache_per_flow: u32,
+    /// ACK templates of R's direction per worker (for ACKs the box sends
+    /// to S); a flow without one gets no such ACK (counted).
+    pub ack_templates: usize,
     /// Smallest reorder window: a hole younger than this is not acted on.
     pub reorder_window_min_us: u32,
     /// Reorder window = max(min, this x J's delay variation), capped at half
@@ -232,9 +242,13 @@ impl Default for ShieldSection {
             hide_holes: true,
             filter_own_dsack: true,
             duplicate_suppression: true,
+            stall_protection: a.stall_protection,
+            reserve_segments: a.reserve_segments,
+            release_at_rto_pct: a.release_at_rto_pct,
             control_fraction: 0.0,
             cache_segments: 8192,
             cache_per_flow: 2048,
+            ack_templates: 4096,
             reorder_window_min_us: a.reorder_window_min_us,
             reorder_jitter_mult: a.reorder_jitter_mult,
             repair_timeout_rtts: a.repair_timeout_rtts,
@@ -251,6 +265,9 @@ impl ShieldSection {
             hide_holes: self.hide_holes,
             filter_own_dsack: self.filter_own_dsack,
             duplicate_suppression: self.duplicate_suppression,
+            stall_protection: self.stall_protection,
+            reserve_segments: self.reserve_segments,
+            release_at_rto_pct: self.release_at_rto_pct,
             reorder_window_min_us: self.reorder_window_min_us,
             reorder_jitter_mult: self.reorder_jitter_mult,
             repair_timeout_rtts: self.repair_timeout_rtts,

@@ -56,8 +56,10 @@ pub fn run(
         ));
     }
     let d = &cfg.dataplane;
-    let pool = Mempool::new("jg_pkt_pool", d.mempool_size, d.mempool_cache, -1)
-        .map_err(|e| setup(e.to_string()))?;
+    let pool = Arc::new(
+        Mempool::new("jg_pkt_pool", d.mempool_size, d.mempool_cache, -1)
+            .map_err(|e| setup(e.to_string()))?,
+    );
     let port_cfg = PortConfig {
         rx_queues: workers.len() as u16,
         tx_queues: workers.len() as u16,
@@ -148,6 +150,8 @@ pub fn run(
                         control_permille: (cfg.shield.control_fraction * 1000.0).round() as u32,
                         cache_segments: cfg.shield.cache_segments,
                         cache_per_flow: cfg.shield.cache_per_flow,
+                        ack_templates: cfg.shield.ack_templates,
+                        pool: Some(pool.clone()),
                     },
                     FlowHookShared { stats, dump, live: live.clone() },
                 );

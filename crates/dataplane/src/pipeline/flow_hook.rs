@@ -6,14 +6,18 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use flow::{FlowKey, FlowTable, FlowTableConfig, PacketInfo, TopFlowsScanner};
+use flow::{
+    FlowId, FlowKey, FlowTable, FlowTableConfig, PacketInfo, TimerId, TimerWheel, TopFlowsScanner,
+};
 use mgmt::snapshot::SnapshotCell;
 use shield::actions::{Emit, Emits, FlowActions};
 use shield::{Class, Dir, FlowShield, GroupKey, GroupState, GroupTable, Segment, ShieldConfig};
 use wire::{IpAddress, Parsed, TunnelKind};
 
 use crate::forward::{Direction, Outbox, PacketHook, Verdict};
-use crate::mbuf::{MbufBurst, Packet};
+use crate::mbuf::{Mbuf, MbufBurst, Packet};
+use crate::mempool::Mempool;
+use crate::pipeline::ack_template::AckTemplates;
 use crate::pipeline::dump::{FlowDump, FlowDumpRow};
 use crate::pipeline::segment_cache::{CacheList, NotCached, SegmentCache};
 use crate::pipeline::stats::{reason_index, PipelineLocal, PipelineStats};
@@ -29,6 +33,22 @@ pub struct FlowValue {
     pub actions: Option<FlowActions>,
     /// Shield mode: the flow's cached data segments.
     pub cache: CacheList,
+    /// Shield mode: the actions' timer (stall protection), and its deadline.
+    pub timer: Option<TimerId>,
+    pub timer_at: u64,
+}
+
+impl FlowValue {
+    fn empty() -> FlowValue {
+        FlowValue {
+            tcp: None,
+            group: None,
+            actions: None,
+            cache: CacheList::default(),
+            timer: None,
+            timer_at: 0,
+        }
+    }
 }
 
 /// Everything a worker's pipeline needs at construction.
@@ -50,6 +70,10 @@ pub struct FlowHookConfig {
     /// Segment cache: entries per core, and at most per flow.
     pub cache_segments: usize,
     pub cache_per_flow: u32,
+    /// ACK templates of R's direction kept per core (for emitted ACKs).
+    pub ack_templates: usize,
+    /// Pool the shield's own ACKs are allocated from (shield mode).
+    pub pool: Option<Arc<Mempool>>,
 }
 
 /// Settings the management thread may change while the box runs (SIGHUP).
@@ -91,7 +115,14 @@ pub struct FlowHook {
     /// Released cache mbufs, freed in bulk.
     to_free: MbufBurst,
     emits: Emits,
+    templates: AckTemplates,
+    timers: TimerWheel,
+    fired: Vec<u64>,
+    pool: Option<Arc<Mempool>>,
 }
+
+/// Timers fired and handled per loop iteration, at most.
+const TIMER_BUDGET: usize = 256;
 
 const EXPIRE_BUDGET: usize = 256;
 const SCAN_SLOTS_PER_LOOP: usize = 4096;
@@ -187,6 +218,14 @@ impl FlowHook {
             ),
             to_free: MbufBurst::default(),
             emits: Emits::new(),
+            templates: AckTemplates::new(if cfg.act { cfg.ack_templates } else { 0 }),
+            timers: TimerWheel::new(
+                if cfg.act { cfg.cache_segments.max(1024) } else { 1 },
+                1_000_000,
+                now,
+            ),
+            fired: Vec::with_capacity(TIMER_BUDGET),
+            pool: cfg.pool,
         }
     }
 
@@ -237,8 +276,7 @@ impl FlowHook {
         };
         let hash = key.symmetric_hash();
         let seg = segment_of(p, dir);
-        let init =
-            || FlowValue { tcp: None, group: None, actions: None, cache: CacheList::default() };
+        let init = FlowValue::empty;
         let (id, created) = match self.table.track(&key, hash, &info, now, init) {
             Ok(r) => r,
             Err(_) => {
@@ -340,25 +378,21 @@ impl FlowHook {
                 }
             }
         }
-        for e in self.emits.iter() {
-            match *e {
-                Emit::RetransmitFromCache { seq, len } => {
-                    let local = &mut self.local;
-                    self.cache.overlapping(&v.cache, seq, len, |_, _, m| {
-                        if out.room(Direction::CoreToAccess) > 0 {
-                            out.send(Direction::CoreToAccess, m.share());
-                            local.local_retransmits += 1;
-                        } else {
-                            local.emits_dropped += 1;
-                        }
-                    });
-                }
-                // Needs a template frame of R's direction, which this build
-                // does not keep: counted, S simply gets no early answer.
-                Emit::AckToCore { .. } => self.local.emits_dropped += 1,
-            }
+        if dir == Direction::AccessToCore && seg.payload_len == 0 {
+            self.templates.record(id.to_u64(), pkt.frame_mut());
         }
-        self.local.emits_dropped += self.emits.dropped() as u64;
+        send_emits(
+            &self.emits,
+            id.to_u64(),
+            &self.cache,
+            &v.cache,
+            &self.templates,
+            self.pool.as_deref(),
+            &mut self.local,
+            out,
+        );
+        let next = acts.next_timer_ns(fs, now, &self.shield);
+        schedule(&mut self.timers, v, id.to_u64(), next, &mut self.local);
         match verdict {
             shield::Verdict::RewriteAck { ack, window, sack, sack_len } => {
                 let frame = pkt.frame_mut();
@@ -382,6 +416,38 @@ impl FlowHook {
                 Verdict::Drop
             }
             _ => Verdict::Forward,
+        }
+    }
+
+    /// Runs the actions' timers that are due (stall protection releases).
+    fn run_timers(&mut self, now: u64, out: &mut Outbox) {
+        let fired = &mut self.fired;
+        fired.clear();
+        self.timers.advance_bounded(now, TIMER_BUDGET, |p| fired.push(p));
+        for i in 0..self.fired.len() {
+            let id = FlowId::from_u64(self.fired[i]);
+            let Some(entry) = self.table.get_mut(id) else { continue };
+            let v = &mut entry.value;
+            v.timer = None;
+            let group = match v.group.and_then(|g| self.groups.get_or_insert(&g, now)) {
+                Some(g) => g,
+                None => &mut self.scratch_group,
+            };
+            let (Some(fs), Some(acts)) = (v.tcp.as_ref(), v.actions.as_mut()) else { continue };
+            self.emits.clear();
+            acts.on_timer(fs, group, now, &self.shield, &mut self.emits);
+            send_emits(
+                &self.emits,
+                id.to_u64(),
+                &self.cache,
+                &v.cache,
+                &self.templates,
+                self.pool.as_deref(),
+                &mut self.local,
+                out,
+            );
+            let next = acts.next_timer_ns(fs, now, &self.shield);
+            schedule(&mut self.timers, v, id.to_u64(), next, &mut self.local);
         }
     }
 
@@ -460,11 +526,19 @@ impl PacketHook for FlowHook {
         }
     }
 
-    fn on_loop_end(&mut self, now: u64, _out: &mut Outbox) {
+    fn on_loop_end(&mut self, now: u64, out: &mut Outbox) {
         self.apply_live_settings();
+        if self.act {
+            self.run_timers(now, out);
+        }
         let local = &mut self.local;
         let (cache, to_free) = (&mut self.cache, &mut self.to_free);
-        self.table.expire(now, EXPIRE_BUDGET, |_, mut e| {
+        let (timers, templates) = (&mut self.timers, &mut self.templates);
+        self.table.expire(now, EXPIRE_BUDGET, |id, mut e| {
+            if let Some(t) = e.value.timer {
+                timers.cancel(t);
+            }
+            templates.forget(id.to_u64());
             local.flows_expired += 1;
             if let Some(fs) = e.value.tcp {
                 let c = class_slot(local, fs.class());
@@ -495,4 +569,95 @@ impl PacketHook for FlowHook {
         self.local.flows_active = self.table.len() as u64;
         self.shared.stats.publish(&self.local);
     }
+}
+
+/// (Re)arms, moves or cancels a flow's action timer.
+fn schedule(
+    timers: &mut TimerWheel,
+    v: &mut FlowValue,
+    flow: u64,
+    next: Option<u64>,
+    local: &mut PipelineLocal,
+) {
+    match (v.timer, next) {
+        (Some(t), Some(at)) if at != v.timer_at => {
+            if !timers.reschedule(t, at) {
+                v.timer = timers.insert(at, flow).ok();
+            }
+            v.timer_at = at;
+        }
+        (None, Some(at)) => {
+            v.timer = timers.insert(at, flow).ok();
+            if v.timer.is_none() {
+                local.emits_dropped += 1;
+            }
+            v.timer_at = at;
+        }
+        (Some(t), None) => {
+            timers.cancel(t);
+            v.timer = None;
+        }
+        _ => {}
+    }
+}
+
+/// Sends what the actions asked for: retransmissions from the cache towards
+/// R (zero copy), ACKs towards S built from R's latest ACK of the flow.
+#[allow(clippy::too_many_arguments)]
+fn send_emits(
+    emits: &Emits,
+    flow: u64,
+    cache: &SegmentCache,
+    list: &CacheList,
+    templates: &AckTemplates,
+    pool: Option<&Mempool>,
+    local: &mut PipelineLocal,
+    out: &mut Outbox,
+) {
+    for e in emits.iter() {
+        match *e {
+            Emit::RetransmitFromCache { seq, len } => {
+                cache.overlapping(list, seq, len, |_, _, m| {
+                    if out.room(Direction::CoreToAccess) > 0 {
+                        out.send(Direction::CoreToAccess, m.share());
+                        local.local_retransmits += 1;
+                    } else {
+                        local.emits_dropped += 1;
+                    }
+                });
+            }
+            Emit::AckToCore { ack, window } => {
+                match build_ack_to_core(flow, ack, window, templates, pool) {
+                    Some(m) if out.room(Direction::AccessToCore) > 0 => {
+                        out.send(Direction::AccessToCore, m);
+                        local.acks_emitted += 1;
+                    }
+                    // A built ACK that does not fit is dropped here; the
+                    // mbuf goes back to the pool (rare, not per packet).
+                    _ => local.emits_dropped += 1,
+                }
+            }
+        }
+    }
+    local.emits_dropped += emits.dropped() as u64;
+}
+
+/// A pure ACK towards S from the flow's template: R's headers, R's latest
+/// TSval/TSecr (never older than what S saw), no SACK blocks.
+fn build_ack_to_core(
+    flow: u64,
+    ack: u32,
+    window: u16,
+    templates: &AckTemplates,
+    pool: Option<&Mempool>,
+) -> Option<Mbuf> {
+    let tpl = templates.get(flow)?;
+    let tp = wire::parse(tpl);
+    let t = tp.tcp.filter(|_| tp.is_rewritable_tcp())?;
+    let mut m = Mbuf::alloc(pool?)?;
+    let buf = m.set_len(tpl.len() + 48)?;
+    let fields = wire::AckFields { seq: t.seq, ack, window, ts: t.opts.ts, sack: &[] };
+    let n = wire::build_ack(tpl, &tp, &fields, buf).ok()?;
+    m.set_len(n)?;
+    Some(m)
 }

@@ -2,6 +2,7 @@
 //! wire → flow → shield, with counters and a flow dump for the management
 //! thread.
 
+pub mod ack_template;
 pub mod clock;
 pub mod dump;
 pub mod flow_hook;

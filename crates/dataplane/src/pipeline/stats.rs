@@ -74,6 +74,7 @@ pipeline_counters! {
     local_retransmits: "Segments retransmitted towards R from the box's cache.",
     acks_rewritten: "ACKs from R forwarded with hole-revealing SACK or own DSACK blocks removed.",
     acks_suppressed: "ACKs or duplicate segments the shield kept from crossing.",
+    acks_emitted: "ACKs the shield sent towards S (stall protection releases, duplicate answers).",
     cache_segments: "Data segments held for local recovery (gauge).",
     cache_full: "Segments not cached because the core-wide cache was full.",
     cache_flow_full: "Segments not cached because the flow's share was full.",
