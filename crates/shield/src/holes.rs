@@ -277,14 +277,16 @@ impl UpstreamGaps {
     }
 
     fn compact(&mut self) {
+        let live = usize::from(self.len).min(self.g.len());
+        let mut out = [(0u32, 0u32); 2];
         let mut kept = 0usize;
-        for i in 0..usize::from(self.len).min(self.g.len()) {
-            let g = self.g[i];
-            if seq_lt(g.0, g.1) {
-                self.g[kept] = g;
+        for &g in self.g.iter().take(live).filter(|g| seq_lt(g.0, g.1)) {
+            if let Some(slot) = out.get_mut(kept) {
+                *slot = g;
                 kept += 1;
             }
         }
+        self.g = out;
         self.len = kept as u8;
     }
 }
@@ -320,14 +322,15 @@ pub(crate) fn sack_gaps(
         if !(seq_lt(l, r) && seq_gt(r, ack) && seq_le(r, snd_max)) {
             continue;
         }
+        // Insertion sort by left edge (serial order from ack).
         let b = (seq_max(l, ack), r);
-        // insertion sort by distance from ack
-        let mut i = n;
-        while i > 0 && seq_lt(b.0, sorted[i - 1].0) {
-            sorted[i] = sorted[i - 1];
-            i -= 1;
+        let pos = sorted.iter().take(n).position(|s| seq_lt(b.0, s.0)).unwrap_or(n);
+        if let Some(tail) = sorted.get_mut(pos..=n) {
+            tail.rotate_right(1);
+            if let Some(first) = tail.first_mut() {
+                *first = b;
+            }
         }
-        sorted[i] = b;
         n += 1;
     }
     let mut cursor = ack;
