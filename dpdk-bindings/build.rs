@@ -16,10 +16,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/shim.c");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
 
-    let lib = match pkg_config::Config::new()
-        .cargo_metadata(true)
-        .probe("libdpdk")
-    {
+    let lib = match pkg_config::Config::new().cargo_metadata(true).probe("libdpdk") {
         Ok(lib) => lib,
         Err(e) => {
             eprintln!(
@@ -41,11 +38,8 @@ fn main() {
 
     // Same flags as pkg-config reports (includes `-include rte_config.h` and -march).
     let cflags = pkg_config::get_variable("libdpdk", "cflags").unwrap_or_default();
-    let mut clang_args: Vec<String> = lib
-        .include_paths
-        .iter()
-        .map(|p| format!("-I{}", p.display()))
-        .collect();
+    let mut clang_args: Vec<String> =
+        lib.include_paths.iter().map(|p| format!("-I{}", p.display())).collect();
     let cflags_out = std::process::Command::new("pkg-config")
         .args(["--cflags", "libdpdk"])
         .output()
@@ -91,7 +85,5 @@ fn main() {
             std::process::exit(1);
         });
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR set by cargo"));
-    bindings
-        .write_to_file(out.join("bindings.rs"))
-        .expect("bindings written");
+    bindings.write_to_file(out.join("bindings.rs")).expect("bindings written");
 }

@@ -259,21 +259,21 @@ impl Default for ShieldSection {
 impl ShieldSection {
     /// The shield crate's configuration with these switches.
     pub fn to_shield_config(&self) -> shield::ShieldConfig {
-        let mut c = shield::ShieldConfig::default();
-        c.actions = shield::actions::ActionConfig {
-            local_recovery: self.local_recovery,
-            hide_holes: self.hide_holes,
-            filter_own_dsack: self.filter_own_dsack,
-            duplicate_suppression: self.duplicate_suppression,
-            stall_protection: self.stall_protection,
-            reserve_segments: self.reserve_segments,
-            release_at_rto_pct: self.release_at_rto_pct,
-            reorder_window_min_us: self.reorder_window_min_us,
-            reorder_jitter_mult: self.reorder_jitter_mult,
-            repair_timeout_rtts: self.repair_timeout_rtts,
-            ..c.actions
-        };
-        c
+        shield::ShieldConfig {
+            actions: shield::actions::ActionConfig {
+                local_recovery: self.local_recovery,
+                hide_holes: self.hide_holes,
+                filter_own_dsack: self.filter_own_dsack,
+                duplicate_suppression: self.duplicate_suppression,
+                stall_protection: self.stall_protection,
+                reserve_segments: self.reserve_segments,
+                release_at_rto_pct: self.release_at_rto_pct,
+                reorder_window_min_us: self.reorder_window_min_us,
+                reorder_jitter_mult: self.reorder_jitter_mult,
+                repair_timeout_rtts: self.repair_timeout_rtts,
+            },
+            ..shield::ShieldConfig::default()
+        }
     }
 }
 

@@ -325,6 +325,7 @@ impl FlowHook {
     }
 
     /// Shield mode: the actions decide on `seg`; carry out what they ask.
+    #[allow(clippy::too_many_arguments)]
     fn shield_step(
         &mut self,
         id: flow::FlowId,
