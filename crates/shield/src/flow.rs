@@ -39,6 +39,9 @@ const F_WINDOW_SEEN: u16 = 1 << 7;
 const F_RWND_LIMITED: u16 = 1 << 8;
 /// `una` is a cumulative ACK R actually sent (not an anchor from S's side).
 const F_UNA_FROM_R: u16 = 1 << 9;
+/// A classifier tick has seen loss at high queuing delay (drop-tail
+/// overflow) within the impairment memory; `queue_loss_at` says when.
+const F_SAW_QUEUE_LOSS: u16 = 1 << 10;
 
 /// Segment size assumed for a dupACK hole when R announced no MSS.
 const DEFAULT_MSS: u32 = 1460;
@@ -116,6 +119,8 @@ pub struct FlowShield {
     /// Latest impairment seen by a tick: (when, what, its measurement).
     impairment_at: Micros,
     impairment: Option<(Reason, u32)>,
+    /// Last tick that saw loss at high queuing delay.
+    queue_loss_at: Micros,
     isn_s: u32,
     isn_r: u32,
     s_syn_at: Micros,
@@ -175,6 +180,7 @@ impl FlowShield {
             queue_us: None,
             impairment_at: 0,
             impairment: None,
+            queue_loss_at: 0,
             isn_s: 0,
             isn_r: 0,
             s_syn_at: 0,
@@ -241,11 +247,76 @@ impl FlowShield {
     /// The class actions must obey: Congested if the flow or its group says
     /// so (never make a congested path worse), otherwise the flow's class.
     pub fn effective_class(&self, group: &GroupState) -> Class {
-        if group.class() == Class::Congested {
+        if group.vetoes() {
             Class::Congested
         } else {
             self.hyst.class
         }
+    }
+
+    /// The class the actions obey right now: [`effective_class`], except
+    /// that a flow that is Congested only by caution or by a queue it built
+    /// itself (slow start does that) counts as Jitter while the holes R
+    /// reports on J are isolated: at most three, each at most two segments,
+    /// at least four segments apart. Why: a drop-tail overflow drops bursts
+    /// (in slow start every other segment once the buffer is full) and shows
+    /// as loss at high queuing delay; radio loss makes sparse, isolated
+    /// single-segment holes. And only while J's latest RTT sample sits
+    /// within the queue threshold of the baseline: with a queue building
+    /// (slow start overshooting, the sender recovering from an overflow) the
+    /// box stays out of the sender's own loss recovery.
+    /// Without this, every loss in the first ticks reaches the sender and
+    /// CUBIC spends the rest of the transfer regrowing from a tiny ssthresh.
+    /// Loss at high queuing delay on the flow in the last
+    /// `impairment_memory_us`, or a group Congested on measured evidence,
+    /// switch the rule off.
+    ///
+    /// [`effective_class`]: FlowShield::effective_class
+    pub fn acting_class(&self, group: &GroupState, now_ns: u64, cfg: &ShieldConfig) -> Class {
+        let c = self.effective_class(group);
+        if c != Class::Congested || group.vetoes() {
+            return c;
+        }
+        let now = self.clock.micros(now_ns);
+        let queue_loss = self.flags & F_SAW_QUEUE_LOSS != 0
+            && elapsed(now, self.queue_loss_at) <= cfg.impairment_memory_us;
+        let no_queue = match (self.rtt.baseline(), self.rtt.samples > 0) {
+            (Some(base), true) => {
+                self.rtt.latest.saturating_sub(base) <= cfg.queue_threshold_us(base)
+            }
+            _ => false,
+        };
+        if queue_loss || !no_queue || !self.holes_isolated() {
+            return c;
+        }
+        Class::Jitter
+    }
+
+    /// The holes R reports on J look like random loss, not overflow (see
+    /// [`FlowShield::acting_class`]): at most three, each at most two
+    /// segments, at least four segments apart (an overflowing drop-tail
+    /// queue in slow start drops every other segment).
+    fn holes_isolated(&self) -> bool {
+        let seg = u32::from(self.hs.mss_to_receiver().unwrap_or(1460).max(536));
+        let mut holes = [(0u32, 0u32); 3];
+        let mut n = 0;
+        for h in self.holes.open() {
+            if !h.on_j || n == holes.len() || seq_span(h.start, h.end) > 2 * seg {
+                return false;
+            }
+            holes[n] = (h.start, h.end);
+            n += 1;
+        }
+        let holes = &holes[..n];
+        let apart = |a: (u32, u32), b: (u32, u32)| {
+            let gap = if seq_lt(a.0, b.0) { seq_span(a.1, b.0) } else { seq_span(b.1, a.0) };
+            gap >= 4 * seg
+        };
+        n > 0
+            && holes
+                .iter()
+                .enumerate()
+                .all(|(i, a)| holes.iter().skip(i + 1).all(|b| apart(*a, *b)))
     }
 
     /// The why-trace, oldest event first.
@@ -876,7 +947,11 @@ impl FlowShield {
         self.ticks = self.ticks.saturating_add(1);
         let ev = evidence(&f, cfg);
         self.last_reason = ev.reason;
-        group.record_vote(now_ns, ev.class, cfg);
+        if ev.reason == Reason::LossAtHighQueue {
+            self.flags |= F_SAW_QUEUE_LOSS;
+            self.queue_loss_at = now;
+        }
+        group.record_vote(now_ns, ev.class, ev.reason, cfg);
         if let Some(from) = self.hyst.vote(ev.class, ev.strong, cfg) {
             let at = self.now_ms(now_ns);
             self.trace.push(

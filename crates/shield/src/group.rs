@@ -69,6 +69,9 @@ pub struct GroupState {
     last_seen_ns: u64,
     last_congested_pct: u32,
     ticks: u32,
+    /// A flow of the group has seen loss at high queuing delay (drop-tail
+    /// overflow), ever.
+    saw_congestion: bool,
 }
 
 /// A snapshot of a group for the management side.
@@ -94,7 +97,17 @@ impl GroupState {
             last_seen_ns: now_ns,
             last_congested_pct: 0,
             ticks: 0,
+            saw_congestion: false,
         }
+    }
+
+    /// Whether the group's class must override its flows': it is Congested
+    /// and one of its flows has seen loss at high queuing delay (a fresh
+    /// group is Congested only by default, out of caution, and a queue a
+    /// flow builds in slow start is not congestion loss; neither vetoes a
+    /// flow's own measurement).
+    pub fn vetoes(&self) -> bool {
+        self.hyst.class == Class::Congested && self.saw_congestion
     }
 
     /// The group's class.
@@ -117,27 +130,38 @@ impl GroupState {
         }
     }
 
-    /// A flow of the group finished a tick with evidence `ev`. Returns the
-    /// group's previous class if this vote closed a group tick that changed it.
+    /// A flow of the group finished a tick with evidence `ev` for `reason`
+    /// (an unmeasured flow does not vote). Returns the group's previous
+    /// class if this vote closed a group tick that changed it.
     pub(crate) fn record_vote(
         &mut self,
         now_ns: u64,
         ev: Class,
+        reason: Reason,
         cfg: &ShieldConfig,
     ) -> Option<(Class, Reason)> {
         self.last_seen_ns = self.last_seen_ns.max(now_ns);
+        let measured = reason != Reason::Unmeasured;
+        if reason == Reason::LossAtHighQueue {
+            self.saw_congestion = true;
+        }
         let i = match ev {
             Class::Clear => 0,
             Class::Jitter => 1,
             Class::Congested => 2,
         };
-        if let Some(v) = self.votes.get_mut(i) {
-            *v = v.saturating_add(1);
+        if measured {
+            if let Some(v) = self.votes.get_mut(i) {
+                *v = v.saturating_add(1);
+            }
         }
         if now_ns.saturating_sub(self.tick_start_ns) < u64::from(cfg.group_tick_us) * 1_000 {
             return None;
         }
         let [clear, jitter, congested] = self.votes;
+        if clear.saturating_add(jitter).saturating_add(congested) == 0 {
+            return None; // no measured vote this tick: keep the tick open
+        }
         let total = clear.saturating_add(jitter).saturating_add(congested).max(1);
         let pct = (u64::from(congested) * 100 / u64::from(total)) as u32;
         self.last_congested_pct = pct;
@@ -299,9 +323,9 @@ mod tests {
         let mut changes = 0;
         for t in 1..=4u64 {
             for _ in 0..3 {
-                g.record_vote(t * tick - 1, Class::Jitter, &cfg);
+                g.record_vote(t * tick - 1, Class::Jitter, Reason::Loss, &cfg);
             }
-            if g.record_vote(t * tick, Class::Jitter, &cfg).is_some() {
+            if g.record_vote(t * tick, Class::Jitter, Reason::Loss, &cfg).is_some() {
                 changes += 1;
             }
         }
@@ -309,9 +333,9 @@ mod tests {
         assert_eq!(changes, 1);
         for t in 5..=6u64 {
             for _ in 0..3 {
-                g.record_vote(t * tick - 1, Class::Jitter, &cfg);
+                g.record_vote(t * tick - 1, Class::Jitter, Reason::Loss, &cfg);
             }
-            g.record_vote(t * tick, Class::Congested, &cfg);
+            g.record_vote(t * tick, Class::Congested, Reason::LossAtHighQueue, &cfg);
         }
         assert_eq!(g.class(), Class::Congested);
         assert_eq!(g.report().last_congested_pct, 25);

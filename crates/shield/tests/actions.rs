@@ -295,9 +295,18 @@ fn model_clean_and_congested_paths_are_left_alone() {
         monitor.run_secs(30.0);
         let mut shielded = Sim::with_actions(p, full_cfg());
         shielded.run_secs(30.0);
-        assert_eq!(shielded.report().bytes_acked, monitor.report().bytes_acked);
+        // The sender must react to congestion exactly as without the box,
+        // and deliver as much (issue 8's "no harm": within 2 %). On the
+        // clean path the box must not act at all; on the congested one it
+        // may hide an isolated hole before the loss at high queuing delay
+        // confirms congestion (`FlowShield::acting_class`), without effect
+        // on the sender's window.
         assert_eq!(shielded.sender_cwnd_cuts, monitor.sender_cwnd_cuts);
-        assert_eq!(shielded.actions.unwrap().stats(), Default::default());
+        let (s, m) = (shielded.report().bytes_acked as f64, monitor.report().bytes_acked as f64);
+        assert!((s - m).abs() <= 0.02 * m, "{s} vs {m} bytes");
+        if p.bottleneck.is_none() {
+            assert_eq!(shielded.actions.unwrap().stats(), Default::default());
+        }
     }
 }
 

@@ -124,7 +124,7 @@ impl FlowActions {
             *self =
                 FlowActions { epoch: flow.epoch(), stats: self.stats, ..FlowActions::default() };
         }
-        let jitter = flow.effective_class(group) == Class::Jitter;
+        let jitter = flow.acting_class(group, now_ns, cfg) == Class::Jitter;
         self.refresh(flow, now_ns, &cfg.actions);
         match seg.dir {
             Dir::FromCore => self.on_sender_segment(flow, jitter, seg, &cfg.actions, emits),
@@ -148,7 +148,7 @@ impl FlowActions {
         cfg: &ShieldConfig,
         emits: &mut Emits,
     ) {
-        let act = flow.effective_class(group) == Class::Jitter;
+        let act = flow.acting_class(group, now_ns, cfg) == Class::Jitter;
         if let Some((ack, window)) = self.reserve.on_timer(flow, act, now_ns, &cfg.actions) {
             if emits.push(Emit::AckToCore { ack, window }) {
                 self.stats.reserve_releases = self.stats.reserve_releases.saturating_add(1);
