@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 ci/install-deps.sh
 cargo build --workspace --release --bins
 cargo nextest run --workspace --no-fail-fast
-if [[ -x pktgen-scenarios/integrity.sh ]]; then
-  pktgen-scenarios/integrity.sh --box jitterguard --mode passthrough
-fi
+# Real Linux TCP over the lossy, reordering bed profile: the file must
+# arrive intact through the box in passthrough and in shield mode (where the
+# box must also have repaired losses itself).
+pktgen-scenarios/integrity.sh --box jitterguard --mode passthrough
+pktgen-scenarios/integrity.sh --box jitterguard --mode shield --expect-local-recovery

@@ -41,7 +41,7 @@ usage: bench-pps.sh [options]
   --no-testpmd          jitterguard arms only
   --results FILE        append the run log here as a fenced block (default
                         docs/benchmarks/pps.md in the repo)
-environment: JG_BIN (default /work/main/target/release/jitterguard),
+environment: JG_BIN (default target/release/jitterguard of this repository),
              TESTPMD (default dpdk-testpmd), JG_GEN (jg-gen binary, used only to
              generate the default scenario)
 EOF
@@ -59,7 +59,7 @@ mem=1024
 want_jg=1
 want_tp=1
 results="$repo/docs/benchmarks/pps.md"
-JG_BIN=${JG_BIN:-/work/main/target/release/jitterguard}
+JG_BIN=${JG_BIN:-${CARGO_TARGET_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target}/release/jitterguard}
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 cmdline="$0 $*"
 

@@ -8,11 +8,14 @@
 # Usage:
 #   integrity.sh [--box none|jitterguard] [--mode passthrough|monitor|shield]
 #                [--profile FILE] [--size-mb 50] [--cc bbr|cubic|reno]
+#                [--expect-local-recovery]
 #
 # Defaults: --box none, profile profiles/integrity.toml (1 % loss and 0-5 ms
 # reordering on the data direction, 0.5 % loss on ACKs), 50 MB, BBR (so the
 # transfer stays well under the 3-minute CI budget despite the loss; CUBIC
-# works too, only slower). CI runs it with --box jitterguard --mode passthrough.
+# works too, only slower). CI runs it with --box jitterguard in passthrough
+# and in shield mode; with --expect-local-recovery (shield mode) it also
+# fails unless the box retransmitted at least one segment from its cache.
 #
 # The file is served by `python3 -m http.server` bound to 198.18.0.1 in
 # jg-snd and fetched with curl in jg-rcv, so the data travels in the data
@@ -27,6 +30,7 @@ SIZE_MB=50
 CC=bbr
 PORT=8080
 SERVER_IP=198.18.0.1
+EXPECT_LOCAL=0
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -35,7 +39,8 @@ while [ $# -gt 0 ]; do
         --profile) PROFILE="$2"; shift 2 ;;
         --size-mb) SIZE_MB="$2"; shift 2 ;;
         --cc) CC="$2"; shift 2 ;;
-        -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --expect-local-recovery) EXPECT_LOCAL=1; shift ;;
+        -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "integrity: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -87,3 +92,11 @@ echo "integrity: box=$BOX mode=$MODE profile=$(basename "$PROFILE") cc=$CC size=
 echo "integrity: sent     sha256 $SENT_SHA"
 echo "integrity: received sha256 $RECEIVED_SHA"
 [ "$SENT_SHA" = "$RECEIVED_SHA" ]
+
+if [ "$EXPECT_LOCAL" = 1 ]; then
+    JG_BIN="${JG_BIN:-${CARGO_TARGET_DIR:-$(cd "$HERE/.." && pwd)/target}/release/jitterguard}"
+    local_retx="$(ip netns exec jg-box "$JG_BIN" stats --json |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["shield"].get("local_retransmits", 0))')"
+    echo "integrity: local retransmissions by the box: $local_retx"
+    [ "$local_retx" -gt 0 ]
+fi

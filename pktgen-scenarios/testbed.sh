@@ -14,7 +14,7 @@
 # Environment:
 #   LINKEM_BIN   jg-linkem binary (default: $CARGO_TARGET_DIR/release/jg-linkem,
 #                then <repo>/target/release/jg-linkem)
-#   JG_BIN       jitterguard binary (default /work/main/target/release/jitterguard)
+#   JG_BIN       jitterguard binary (default $CARGO_TARGET_DIR or the repo target dir, release/jitterguard)
 #   JG_EAL_ARGS  EAL arguments for jitterguard
 #                (default "--no-huge --no-pci -l 0-1 -m 512 --file-prefix jg-testbed")
 #   JG_CONFIG    optional jitterguard --config FILE
@@ -176,7 +176,7 @@ cmd_up() {
     local linkem
     linkem="$(find_linkem)"
     if [ "$BOX" = jitterguard ]; then
-        JG_BIN="${JG_BIN:-/work/main/target/release/jitterguard}"
+        JG_BIN="${JG_BIN:-${CARGO_TARGET_DIR:-$REPO/target}/release/jitterguard}"
         [ -x "$JG_BIN" ] || die "jitterguard binary $JG_BIN not found (cargo build --release -p jitterguard, or set JG_BIN)"
     fi
     cmd_down >/dev/null 2>&1 || true

@@ -413,7 +413,10 @@ impl FlowHook {
                 Verdict::Forward
             }
             shield::Verdict::Suppress => {
-                self.local.acks_suppressed += 1;
+                match dir {
+                    Direction::AccessToCore => self.local.acks_suppressed += 1,
+                    Direction::CoreToAccess => self.local.duplicates_suppressed += 1,
+                }
                 Verdict::Drop
             }
             _ => Verdict::Forward,
