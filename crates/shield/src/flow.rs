@@ -763,7 +763,7 @@ impl FlowShield {
     }
 
     fn close_filled_holes(&mut self, now: Micros, regular: &[(u32, u32)]) {
-        let mut out = [None; 3];
+        let mut out = [None; crate::holes::HOLES];
         if self.holes.on_ack(self.una, regular, now, self.rtt.baseline(), &mut out) == 0 {
             return;
         }
@@ -972,4 +972,4 @@ impl FlowShield {
 }
 
 /// Guard: the flow state stays a small plain value.
-const _: () = assert!(FlowShield::SIZE_BYTES <= 744);
+const _: () = assert!(FlowShield::SIZE_BYTES <= 864);

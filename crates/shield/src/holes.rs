@@ -23,7 +23,7 @@ pub(crate) const H_UNKNOWN: u8 = 8;
 /// The slot holds an open hole.
 const H_ACTIVE: u8 = 16;
 
-const HOLES: usize = 3;
+pub(crate) const HOLES: usize = 8;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Hole {
@@ -398,7 +398,7 @@ mod tests {
         let mut t = HoleTable::default();
         assert_eq!(t.report(1000, 2000, 5000, 10, 0), Reported::New);
         assert_eq!(t.report(1500, 2000, 6000, 12, 0), Reported::Known);
-        let mut out = [None; 3];
+        let mut out = [None; HOLES];
         assert_eq!(t.on_ack(6000, &[], 5_010, Some(40_000), &mut out), 1);
         let f = out[0].unwrap();
         assert_eq!(
@@ -415,7 +415,7 @@ mod tests {
         t.report(8000, 9000, 10000, 0, 0);
         assert!(t.on_retransmit(1000, 2000, 1_000, false));
         assert!(t.on_retransmit(8000, 9000, 1_000, false));
-        let mut out = [None; 3];
+        let mut out = [None; HOLES];
         // 45 ms after the retransmission (min RTT 40): the retransmission did it.
         assert_eq!(t.on_ack(3000, &[], 46_000, Some(40_000), &mut out), 1);
         assert_eq!(out[0].unwrap().kind, FillKind::JLoss);
@@ -444,9 +444,9 @@ mod tests {
     #[test]
     fn table_full_fails_open() {
         let mut t = HoleTable::default();
-        for i in 0..3u32 {
-            assert_eq!(t.report(i * 100, i * 100 + 10, 1000, 0, 0), Reported::New);
+        for i in 0..HOLES as u32 {
+            assert_eq!(t.report(i * 100, i * 100 + 10, 10_000, 0, 0), Reported::New);
         }
-        assert_eq!(t.report(900, 910, 1000, 0, 0), Reported::Full);
+        assert_eq!(t.report(9_000, 9_010, 10_000, 0, 0), Reported::Full);
     }
 }

@@ -35,7 +35,7 @@ use crate::verdict::Verdict;
 
 use reserve::AckReserve;
 
-const REPAIRS: usize = 3;
+const REPAIRS: usize = 8;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum RepairState {
@@ -338,10 +338,11 @@ mod tests {
     #[test]
     fn repair_slots_are_reused_and_bounded() {
         let mut f = FlowActions::new();
-        for i in 0..5u32 {
+        let n = REPAIRS as u32 + 2;
+        for i in 0..n {
             f.record_repair(i * 10, i * 10 + 5, 0);
         }
-        assert!(f.repair_of(40, 45).is_some());
+        assert!(f.repair_of((n - 1) * 10, (n - 1) * 10 + 5).is_some());
         assert!(f.repair_of(0, 5).is_none(), "oldest overwritten");
         assert_eq!(f.repairs.len(), REPAIRS);
     }
