@@ -13,6 +13,7 @@ use crate::eal::rdtsc;
 use crate::mbuf::{Mbuf, MbufBurst, Packet, MAX_BURST};
 use crate::pipeline::clock::TscClock;
 use crate::ring::HandoffRing;
+use mgmt::histogram::HistogramWriter;
 
 /// Which way a frame travels through the box.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +174,8 @@ pub struct Worker<H: PacketHook> {
     staging: Vec<MbufBurst>,
     clock: TscClock,
     replay: Option<Replay>,
+    /// Cycles per packet of each burst, for the management plane.
+    cost: Option<HistogramWriter>,
 }
 
 impl<H: PacketHook> Worker<H> {
@@ -203,6 +206,7 @@ impl<H: PacketHook> Worker<H> {
             now_ns: 0,
         });
         Worker {
+            cost: None,
             clock: TscClock::new(cfg.tsc_hz, cfg.base_tsc),
             replay,
             handoff,
@@ -216,6 +220,12 @@ impl<H: PacketHook> Worker<H> {
             keep: MbufBurst::default(),
             out: Outbox::default(),
         }
+    }
+
+    /// Records each burst's cycles per packet into `h` (synced once per loop).
+    pub fn with_cost_histogram(mut self, h: HistogramWriter) -> Self {
+        self.cost = Some(h);
+        self
     }
 
     /// Runs until `stop` is set; returns the hook (for its final state).
@@ -234,6 +244,9 @@ impl<H: PacketHook> Worker<H> {
             let now = self.now_ns();
             self.hook.on_loop_end(now, &mut self.out);
             self.flush_outbox();
+            if let Some(h) = self.cost.as_mut() {
+                h.sync();
+            }
         }
         // Frames other workers handed over before stopping still get out.
         self.drain_handoff();
@@ -414,7 +427,11 @@ impl<H: PacketHook> Worker<H> {
         self.transmit_rx(tx_port, queue);
         self.flush_outbox();
         self.local.bursts += 1;
-        self.local.busy_cycles += rdtsc().wrapping_sub(start);
+        let cycles = rdtsc().wrapping_sub(start);
+        self.local.busy_cycles += cycles;
+        if let Some(h) = self.cost.as_mut() {
+            h.record(cycles / n as u64);
+        }
         self.shared.publish(&self.local);
     }
 

@@ -29,6 +29,8 @@ pub struct WorkerPipeline {
 
 pub struct DataplaneMetrics {
     pub started: Instant,
+    /// Histogram families (collected from the workers on every read).
+    pub histograms: std::sync::Mutex<Vec<mgmt::histogram::HistogramGroup>>,
     pub ports: Vec<PortInfo>,
     pub workers: Vec<Arc<WorkerCounters>>,
     pub pipelines: Vec<WorkerPipeline>,
@@ -174,6 +176,12 @@ impl MetricsSource for DataplaneMetrics {
         s.parse_errors = reasons.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         s.flows = fs;
         s.flow_states = states;
+        if let Ok(mut groups) = self.histograms.lock() {
+            for g in groups.iter_mut() {
+                g.collect();
+                s.histograms.push(g.summary());
+            }
+        }
         // Pipeline counters ride in the `shield` map until shield actions
         // exist, so operators see traffic classes next to flow states.
         s.shield = traffic;
@@ -256,4 +264,53 @@ pub fn telemetry_flows(
             (f.id.to_string(), dataplane::telemetry::TelValue::Str(summary))
         })
         .collect()
+}
+
+/// The histogram families the dataplane feeds.
+pub struct Histograms {
+    pub cost: mgmt::histogram::HistogramGroup,
+    pub rtt: mgmt::histogram::HistogramGroup,
+    pub jitter: mgmt::histogram::HistogramGroup,
+}
+
+impl Histograms {
+    pub fn new() -> Histograms {
+        use mgmt::histogram::{HistogramBounds, HistogramGroup};
+        let none = std::collections::BTreeMap::new;
+        let us = HistogramBounds { low: 1, high: 60_000_000, sigfig: 2 };
+        let group = |name, help, bounds, scale, buckets: &[u64]| {
+            HistogramGroup::new(name, help, none(), bounds, scale, buckets)
+                .expect("static histogram bounds are valid")
+        };
+        Histograms {
+            cost: group(
+                "packet_cost_cycles",
+                "TSC cycles per packet of each burst a worker processed (rx to end of tx)",
+                HistogramBounds { low: 1, high: 100_000_000, sigfig: 2 },
+                1.0,
+                &[50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 100_000],
+            ),
+            rtt: group(
+                "flow_j_rtt_seconds",
+                "Smoothed RTT of the jittery segment J of the top flows, sampled at each flow dump",
+                us,
+                1e-6,
+                &[
+                    1_000, 5_000, 10_000, 20_000, 40_000, 60_000, 100_000, 200_000, 500_000,
+                    1_000_000,
+                ],
+            ),
+            jitter: group(
+                "flow_j_jitter_seconds",
+                "Delay variation of J of the top flows, sampled at each flow dump",
+                us,
+                1e-6,
+                &[100, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000],
+            ),
+        }
+    }
+
+    pub fn into_vec(self) -> Vec<mgmt::histogram::HistogramGroup> {
+        vec![self.cost, self.rtt, self.jitter]
+    }
 }

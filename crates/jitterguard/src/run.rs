@@ -104,6 +104,7 @@ pub fn run(
     let mut counters = Vec::new();
     let mut pipelines = Vec::new();
     let mut lives = Vec::new();
+    let mut hists = crate::metrics::Histograms::new();
     let mut handoffs = handoff_rings(cfg, workers.len()).map_err(setup)?;
     for (i, &lc) in workers.iter().enumerate() {
         let queues: Vec<PortPairQueues> = pairs
@@ -118,7 +119,11 @@ pub fn run(
         counters.push(shared.clone());
         let handoff = std::mem::take(&mut handoffs[i]);
         let launched = match cfg.mode {
-            Mode::Passthrough => launch(lc, Worker::new(queues, Passthrough, fwd, shared)),
+            Mode::Passthrough => launch(
+                lc,
+                Worker::new(queues, Passthrough, fwd, shared)
+                    .with_cost_histogram(hists.cost.add_writer()),
+            ),
             Mode::Monitor | Mode::Shield => {
                 let stats = Arc::new(PipelineStats::default());
                 let dump =
@@ -153,9 +158,19 @@ pub fn run(
                         ack_templates: cfg.shield.ack_templates,
                         pool: Some(pool.clone()),
                     },
-                    FlowHookShared { stats, dump, live: live.clone() },
+                    FlowHookShared {
+                        stats,
+                        dump,
+                        live: live.clone(),
+                        rtt_hist: Some(hists.rtt.add_writer()),
+                        jitter_hist: Some(hists.jitter.add_writer()),
+                    },
                 );
-                launch(lc, Worker::with_handoff(queues, hook, fwd, shared, handoff))
+                launch(
+                    lc,
+                    Worker::with_handoff(queues, hook, fwd, shared, handoff)
+                        .with_cost_histogram(hists.cost.add_writer()),
+                )
             }
         };
         if let Err(e) = launched {
@@ -169,6 +184,7 @@ pub fn run(
     let hz = eal.tsc_hz();
     let metrics = Arc::new(DataplaneMetrics {
         started,
+        histograms: std::sync::Mutex::new(hists.into_vec()),
         ports: pairs
             .iter()
             .flat_map(|p| {

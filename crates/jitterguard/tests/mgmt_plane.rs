@@ -87,6 +87,9 @@ fn management_plane_of_a_running_box() {
     let second = scrape(&addr, "/metrics");
     let rx_name = "jitterguard_port_rx_packets_total";
     assert!(metric(&second, rx_name) > metric(&first, rx_name), "rx counters did not increase");
+    // Histograms: per-packet cost recorded by the worker, J's RTT of the flows.
+    assert!(metric(&second, "jitterguard_packet_cost_cycles_count") > 0.0, "no cost samples");
+    assert!(second.contains("jitterguard_flow_j_rtt_seconds_bucket"), "no RTT histogram");
 
     // promtool, when installed, must accept the exposition as it is.
     if Command::new("promtool").arg("--version").output().is_ok() {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use flow::{
     FlowId, FlowKey, FlowTable, FlowTableConfig, PacketInfo, TimerId, TimerWheel, TopFlowsScanner,
 };
+use mgmt::histogram::HistogramWriter;
 use mgmt::snapshot::SnapshotCell;
 use shield::actions::{Emit, Emits, FlowActions};
 use shield::{Class, Dir, FlowShield, GroupKey, GroupState, GroupTable, Segment, ShieldConfig};
@@ -90,6 +91,10 @@ pub struct FlowHookShared {
     /// New settings published on reload; the worker picks them up between
     /// bursts (it only looks at the version, one relaxed load, per loop).
     pub live: Arc<SnapshotCell<LiveSettings>>,
+    /// J's smoothed RTT and delay variation (µs) of the dumped flows,
+    /// sampled at every dump publication.
+    pub rtt_hist: Option<HistogramWriter>,
+    pub jitter_hist: Option<HistogramWriter>,
 }
 
 pub struct FlowHook {
@@ -307,10 +312,7 @@ impl FlowHook {
         if v.actions.is_some() {
             return Some((id, seg));
         }
-        let group = match v.group.and_then(|g| self.groups.get_or_insert(&g, now)) {
-            Some(g) => g,
-            None => &mut self.scratch_group,
-        };
+        let group = group_of(&mut self.groups, &mut self.scratch_group, v.group, now);
         if let Some(fs) = v.tcp.as_mut() {
             let before = fs.class();
             let _ = fs.on_segment(now, &seg, group, &self.shield);
@@ -338,10 +340,7 @@ impl FlowHook {
     ) -> Verdict {
         let Some(entry) = self.table.get_mut(id) else { return Verdict::Forward };
         let v = &mut entry.value;
-        let group = match v.group.and_then(|g| self.groups.get_or_insert(&g, now)) {
-            Some(g) => g,
-            None => &mut self.scratch_group,
-        };
+        let group = group_of(&mut self.groups, &mut self.scratch_group, v.group, now);
         let (Some(fs), Some(acts)) = (v.tcp.as_mut(), v.actions.as_mut()) else {
             return Verdict::Forward;
         };
@@ -423,6 +422,26 @@ impl FlowHook {
         }
     }
 
+    /// Feeds J's RTT and delay variation of the top flows to the histograms.
+    fn sample_histograms(&mut self, now: u64) {
+        let sh = &mut self.shared;
+        if sh.rtt_hist.is_none() && sh.jitter_hist.is_none() {
+            return;
+        }
+        for (id, _) in self.scanner.ranked() {
+            let Some(fs) = self.table.get(*id).and_then(|e| e.value.tcp.as_ref()) else {
+                continue;
+            };
+            let r = fs.report(now);
+            if let (Some(h), Some(rtt)) = (sh.rtt_hist.as_mut(), r.j_srtt_us) {
+                h.record(u64::from(rtt));
+                if let Some(j) = sh.jitter_hist.as_mut() {
+                    j.record(u64::from(r.jitter_us));
+                }
+            }
+        }
+    }
+
     /// Runs the actions' timers that are due (stall protection releases).
     fn run_timers(&mut self, now: u64, out: &mut Outbox) {
         let fired = &mut self.fired;
@@ -433,10 +452,7 @@ impl FlowHook {
             let Some(entry) = self.table.get_mut(id) else { continue };
             let v = &mut entry.value;
             v.timer = None;
-            let group = match v.group.and_then(|g| self.groups.get_or_insert(&g, now)) {
-                Some(g) => g,
-                None => &mut self.scratch_group,
-            };
+            let group = group_of(&mut self.groups, &mut self.scratch_group, v.group, now);
             let (Some(fs), Some(acts)) = (v.tcp.as_ref(), v.actions.as_mut()) else { continue };
             self.emits.clear();
             acts.on_timer(fs, group, now, &self.shield, &mut self.emits);
@@ -456,6 +472,7 @@ impl FlowHook {
     }
 
     fn publish(&mut self, now: u64) {
+        self.sample_histograms(now);
         let table = &self.table;
         let worker = self.worker;
         let ranked = self.scanner.ranked();
@@ -532,6 +549,11 @@ impl PacketHook for FlowHook {
 
     fn on_loop_end(&mut self, now: u64, out: &mut Outbox) {
         self.apply_live_settings();
+        for h in
+            [self.shared.rtt_hist.as_mut(), self.shared.jitter_hist.as_mut()].into_iter().flatten()
+        {
+            h.sync();
+        }
         if self.act {
             self.run_timers(now, out);
         }
@@ -664,4 +686,18 @@ fn build_ack_to_core(
     let n = wire::build_ack(tpl, &tp, &fields, buf).ok()?;
     m.set_len(n)?;
     Some(m)
+}
+
+/// The flow's path group, or the scratch group when it has none or the
+/// group table is full (the flow is then measured alone: fail open).
+fn group_of<'a>(
+    groups: &'a mut GroupTable,
+    scratch: &'a mut GroupState,
+    key: Option<GroupKey>,
+    now: u64,
+) -> &'a mut GroupState {
+    match key.and_then(|g| groups.get_or_insert(&g, now)) {
+        Some(g) => g,
+        None => scratch,
+    }
 }
