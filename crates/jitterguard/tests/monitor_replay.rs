@@ -5,64 +5,7 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
-
-struct Replay {
-    stdout: String,
-    core_in: Vec<Vec<u8>>,
-    access_in: Vec<Vec<u8>>,
-    to_core: Vec<Vec<u8>>,
-    to_access: Vec<Vec<u8>>,
-}
-
-fn replay(name: &str, scenario: &str, capture_time: bool) -> Replay {
-    let dir = scratch(name);
-    let scen = repo_root().join("pktgen-scenarios/scenarios");
-    let core_in = scen.join(format!("{scenario}.core.pcap"));
-    let access_in = scen.join(format!("{scenario}.access.pcap"));
-    let (to_core, to_access) = (dir.join("to-core.pcap"), dir.join("to-access.pcap"));
-    let cfg = dir.join("monitor.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "mode = \"monitor\"\n\
-             [[port_pairs]]\n\
-             core = \"net_pcap0,rx_pcap={},tx_pcap={}\"\n\
-             access = \"net_pcap1,rx_pcap={},tx_pcap={}\"\n\
-             [dataplane]\nidle_exit_ms = 1000\nreplay_in_capture_time = {capture_time}\n\
-             [flows]\ncapacity = 4096\n\
-             [mgmt]\nlisten = \"127.0.0.1:0\"\n\
-             [eal]\nhugepages = \"off\"\n",
-            core_in.display(),
-            to_core.display(),
-            access_in.display(),
-            to_access.display()
-        ),
-    )
-    .unwrap();
-    let mut args: Vec<String> = vec!["run".into(), "--config".into(), cfg.display().to_string()];
-    args.push("--".into());
-    args.extend(eal_isolation(name));
-    let out = run_with_limit(&args, Duration::from_secs(60));
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "exit {:?}\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = Replay {
-        stdout,
-        core_in: read_frames(&core_in),
-        access_in: read_frames(&access_in),
-        to_core: read_frames(&to_core),
-        to_access: read_frames(&to_access),
-    };
-    let _ = std::fs::remove_dir_all(&dir);
-    r
-}
 
 fn final_line<'a>(stdout: &'a str, head: &str) -> &'a str {
     stdout
@@ -73,7 +16,7 @@ fn final_line<'a>(stdout: &'a str, head: &str) -> &'a str {
 
 #[test]
 fn monitor_forwards_every_frame_unchanged_and_counts_parse_exceptions() {
-    let r = replay("mon-mixed", "mixed", false);
+    let r = replay("mon-mixed", "monitor", "mixed", false);
     assert_same_frames(&r.to_access, &r.core_in, "core -> access");
     assert_same_frames(&r.to_core, &r.access_in, "access -> core");
     let exceptions = final_line(&r.stdout, "parse_exceptions");
@@ -91,7 +34,7 @@ fn monitor_forwards_every_frame_unchanged_and_counts_parse_exceptions() {
 
 #[test]
 fn monitor_measures_the_recorded_lossy_flow() {
-    let r = replay("mon-lossy", "lossy-flow", true);
+    let r = replay("mon-lossy", "monitor", "lossy-flow", true);
     assert_same_frames(&r.to_access, &r.core_in, "core -> access");
     assert_same_frames(&r.to_core, &r.access_in, "access -> core");
     let flow: serde_json::Value =

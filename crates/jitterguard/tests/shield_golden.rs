@@ -9,7 +9,6 @@ mod common;
 
 use std::collections::HashSet;
 use std::process::Command;
-use std::time::Duration;
 
 use common::*;
 
@@ -20,34 +19,8 @@ fn tcp_of(frame: &[u8]) -> Option<wire::TcpInfo> {
 
 #[test]
 fn shield_repairs_the_recorded_flow_and_stays_truthful_to_the_sender() {
-    let dir = scratch("golden");
-    let scen = repo_root().join("pktgen-scenarios/scenarios");
-    let core_in = scen.join("lossy-flow.core.pcap");
-    let access_in = scen.join("lossy-flow.access.pcap");
-    let (to_core, to_access) = (dir.join("to-core.pcap"), dir.join("to-access.pcap"));
-    let cfg = dir.join("shield.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "mode = \"shield\"\n[[port_pairs]]\n\
-             core = \"net_pcap0,rx_pcap={},tx_pcap={}\"\n\
-             access = \"net_pcap1,rx_pcap={},tx_pcap={}\"\n\
-             [dataplane]\nidle_exit_ms = 1000\nreplay_in_capture_time = true\n\
-             [flows]\ncapacity = 4096\n[mgmt]\nlisten = \"127.0.0.1:0\"\n\
-             [eal]\nhugepages = \"off\"\n",
-            core_in.display(),
-            to_core.display(),
-            access_in.display(),
-            to_access.display()
-        ),
-    )
-    .unwrap();
-    let mut args: Vec<String> = vec!["run".into(), "--config".into(), cfg.display().to_string()];
-    args.push("--".into());
-    args.extend(eal_isolation("golden"));
-    let out = run_with_limit(&args, Duration::from_secs(60));
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let r = replay("golden", "shield", "lossy-flow", true);
+    let stdout = &r.stdout;
     let pipeline = stdout.lines().find(|l| l.starts_with("final pipeline ")).unwrap();
     let count = |k: &str| -> u64 {
         pipeline
@@ -57,10 +30,8 @@ fn shield_repairs_the_recorded_flow_and_stays_truthful_to_the_sender() {
             .unwrap_or_else(|| panic!("{k} missing: {pipeline}"))
     };
 
-    let core_frames = read_frames(&core_in);
-    let access_frames = read_frames(&access_in);
-    let sent_to_access = read_frames(&to_access);
-    let sent_to_core = read_frames(&to_core);
+    let (core_frames, access_frames) = (&r.core_in, &r.access_in);
+    let (sent_to_access, sent_to_core) = (&r.to_access, &r.to_core);
 
     // Towards R: everything S sent but its duplicates of acknowledged data,
     // plus the local retransmissions, each an exact copy of a data segment S
@@ -104,7 +75,7 @@ fn shield_repairs_the_recorded_flow_and_stays_truthful_to_the_sender() {
     // An independent dissector agrees: every checksum of every frame the box
     // sent is good.
     if Command::new("tshark").arg("-v").output().is_ok() {
-        for f in [&to_access, &to_core] {
+        for f in [r.dir.join("to-access.pcap"), r.dir.join("to-core.pcap")] {
             let o = Command::new("tshark")
                 .args(["-r", f.to_str().unwrap(), "-o", "tcp.check_checksum:TRUE"])
                 .args(["-o", "ip.check_checksum:TRUE", "-Y"])
@@ -117,5 +88,4 @@ fn shield_repairs_the_recorded_flow_and_stays_truthful_to_the_sender() {
     } else {
         eprintln!("NOTICE: tshark not installed, checksums not cross-checked");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

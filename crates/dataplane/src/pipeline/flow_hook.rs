@@ -117,6 +117,13 @@ pub struct FlowHook {
     parsed: Parsed,
     act: bool,
     control_permille: u32,
+    io: ShieldIo,
+}
+
+/// What shield mode sends and keeps per core: the segment cache, ACK
+/// templates, the actions' timers and emit buffer, and the pool built ACKs
+/// come from.
+struct ShieldIo {
     cache: SegmentCache,
     /// Released cache mbufs, freed in bulk.
     to_free: MbufBurst,
@@ -125,6 +132,31 @@ pub struct FlowHook {
     timers: TimerWheel,
     fired: Vec<u64>,
     pool: Option<Arc<Mempool>>,
+}
+
+impl ShieldIo {
+    /// After the actions decided (on a segment or a timer): send what they
+    /// asked for and (re)arm the flow's timer at `next`.
+    fn finish(
+        &mut self,
+        flow: u64,
+        v: &mut FlowValue,
+        next: Option<u64>,
+        local: &mut PipelineLocal,
+        out: &mut Outbox,
+    ) {
+        send_emits(
+            &self.emits,
+            flow,
+            &self.cache,
+            &v.cache,
+            &self.templates,
+            self.pool.as_deref(),
+            local,
+            out,
+        );
+        schedule(&mut self.timers, v, flow, next, local);
+    }
 }
 
 /// Timers fired and handled per loop iteration, at most.
@@ -223,20 +255,22 @@ impl FlowHook {
             parsed: Parsed::EMPTY,
             act: cfg.act,
             control_permille: cfg.control_permille,
-            cache: SegmentCache::new(
-                if cfg.act { cfg.cache_segments } else { 0 },
-                cfg.cache_per_flow,
-            ),
-            to_free: MbufBurst::default(),
-            emits: Emits::new(),
-            templates: AckTemplates::new(if cfg.act { cfg.ack_templates } else { 0 }),
-            timers: TimerWheel::new(
-                if cfg.act { cfg.cache_segments.max(1024) } else { 1 },
-                1_000_000,
-                now,
-            ),
-            fired: Vec::with_capacity(TIMER_BUDGET),
-            pool: cfg.pool,
+            io: ShieldIo {
+                cache: SegmentCache::new(
+                    if cfg.act { cfg.cache_segments } else { 0 },
+                    cfg.cache_per_flow,
+                ),
+                to_free: MbufBurst::default(),
+                emits: Emits::new(),
+                templates: AckTemplates::new(if cfg.act { cfg.ack_templates } else { 0 }),
+                timers: TimerWheel::new(
+                    if cfg.act { cfg.cache_segments.max(1024) } else { 1 },
+                    1_000_000,
+                    now,
+                ),
+                fired: Vec::with_capacity(TIMER_BUDGET),
+                pool: cfg.pool,
+            },
         }
     }
 
@@ -350,9 +384,9 @@ impl FlowHook {
         let (Some(fs), Some(acts)) = (v.tcp.as_mut(), v.actions.as_mut()) else {
             return Verdict::Forward;
         };
-        self.emits.clear();
+        self.io.emits.clear();
         let before = fs.class();
-        let verdict = acts.on_segment(fs, now, seg, group, &self.shield, &mut self.emits);
+        let verdict = acts.on_segment(fs, now, seg, group, &self.shield, &mut self.io.emits);
         let after = fs.class();
         if before != after {
             let b = class_slot(&mut self.local, before);
@@ -367,38 +401,28 @@ impl FlowHook {
                     && verdict == shield::Verdict::Forward
                 {
                     if let Err((m, why)) =
-                        self.cache.insert(&mut v.cache, seg.seq, seg.payload_len, pkt.share())
+                        self.io.cache.insert(&mut v.cache, seg.seq, seg.payload_len, pkt.share())
                     {
                         match why {
                             NotCached::CacheFull => self.local.cache_full += 1,
                             NotCached::FlowFull => self.local.cache_flow_full += 1,
                             NotCached::Old => {}
                         }
-                        self.to_free.push_or_flush(m);
+                        self.io.to_free.push_or_flush(m);
                     }
                 }
             }
             Direction::AccessToCore => {
                 if seg.flags & shield::FLAG_ACK != 0 {
-                    self.cache.release_acked(&mut v.cache, seg.ack, &mut self.to_free);
+                    self.io.cache.release_acked(&mut v.cache, seg.ack, &mut self.io.to_free);
                 }
             }
         }
         if dir == Direction::AccessToCore && seg.payload_len == 0 {
-            self.templates.record(id.to_u64(), pkt.frame_mut());
+            self.io.templates.record(id.to_u64(), pkt.frame_mut());
         }
-        send_emits(
-            &self.emits,
-            id.to_u64(),
-            &self.cache,
-            &v.cache,
-            &self.templates,
-            self.pool.as_deref(),
-            &mut self.local,
-            out,
-        );
         let next = acts.next_timer_ns(fs, now, &self.shield);
-        schedule(&mut self.timers, v, id.to_u64(), next, &mut self.local);
+        self.io.finish(id.to_u64(), v, next, &mut self.local, out);
         match verdict {
             shield::Verdict::RewriteAck { ack, window, sack, sack_len } => {
                 let frame = pkt.frame_mut();
@@ -450,30 +474,20 @@ impl FlowHook {
 
     /// Runs the actions' timers that are due (stall protection releases).
     fn run_timers(&mut self, now: u64, out: &mut Outbox) {
-        let fired = &mut self.fired;
+        let fired = &mut self.io.fired;
         fired.clear();
-        self.timers.advance_bounded(now, TIMER_BUDGET, |p| fired.push(p));
-        for i in 0..self.fired.len() {
-            let id = FlowId::from_u64(self.fired[i]);
+        self.io.timers.advance_bounded(now, TIMER_BUDGET, |p| fired.push(p));
+        for i in 0..self.io.fired.len() {
+            let id = FlowId::from_u64(self.io.fired[i]);
             let Some(entry) = self.table.get_mut(id) else { continue };
             let v = &mut entry.value;
             v.timer = None;
             let group = group_of(&mut self.groups, &mut self.scratch_group, v.group, now);
             let (Some(fs), Some(acts)) = (v.tcp.as_ref(), v.actions.as_mut()) else { continue };
-            self.emits.clear();
-            acts.on_timer(fs, group, now, &self.shield, &mut self.emits);
-            send_emits(
-                &self.emits,
-                id.to_u64(),
-                &self.cache,
-                &v.cache,
-                &self.templates,
-                self.pool.as_deref(),
-                &mut self.local,
-                out,
-            );
+            self.io.emits.clear();
+            acts.on_timer(fs, group, now, &self.shield, &mut self.io.emits);
             let next = acts.next_timer_ns(fs, now, &self.shield);
-            schedule(&mut self.timers, v, id.to_u64(), next, &mut self.local);
+            self.io.finish(id.to_u64(), v, next, &mut self.local, out);
         }
     }
 
@@ -564,8 +578,8 @@ impl PacketHook for FlowHook {
             self.run_timers(now, out);
         }
         let local = &mut self.local;
-        let (cache, to_free) = (&mut self.cache, &mut self.to_free);
-        let (timers, templates) = (&mut self.timers, &mut self.templates);
+        let (cache, to_free) = (&mut self.io.cache, &mut self.io.to_free);
+        let (timers, templates) = (&mut self.io.timers, &mut self.io.templates);
         self.table.expire(now, EXPIRE_BUDGET, |id, mut e| {
             if let Some(t) = e.value.timer {
                 timers.cancel(t);
@@ -579,9 +593,9 @@ impl PacketHook for FlowHook {
             cache.clear(&mut e.value.cache, to_free);
         });
         // Cache mbufs released during the loop go back to the pool in bulk.
-        self.to_free.compact();
-        self.to_free.free_all();
-        self.local.cache_segments = self.cache.in_use() as u64;
+        self.io.to_free.compact();
+        self.io.to_free.free_all();
+        self.local.cache_segments = self.io.cache.in_use() as u64;
         if now >= self.next_scan_ns {
             self.next_scan_ns = now + 1_000_000;
             self.scanner.step(&self.table, SCAN_SLOTS_PER_MS);

@@ -123,3 +123,70 @@ impl Drop for KillOnDrop {
         let _ = std::process::Command::new("kill").args(["-9", &self.0.to_string()]).status();
     }
 }
+
+/// What a pcap replay through the box produced: its stdout, the scenario's
+/// input frames and the frames the box sent out of each port.
+pub struct Replay {
+    /// Scratch directory holding `to-core.pcap` and `to-access.pcap`;
+    /// removed when the replay is dropped.
+    pub dir: PathBuf,
+    pub stdout: String,
+    pub core_in: Vec<Vec<u8>>,
+    pub access_in: Vec<Vec<u8>>,
+    pub to_core: Vec<Vec<u8>>,
+    pub to_access: Vec<Vec<u8>>,
+}
+
+/// Replays `scenario`'s bundled core/access pcaps through the box in `mode`
+/// (in capture time if asked) and asserts it exits cleanly.
+pub fn replay(name: &str, mode: &str, scenario: &str, capture_time: bool) -> Replay {
+    let dir = scratch(name);
+    let scen = repo_root().join("pktgen-scenarios/scenarios");
+    let core_in = scen.join(format!("{scenario}.core.pcap"));
+    let access_in = scen.join(format!("{scenario}.access.pcap"));
+    let (to_core, to_access) = (dir.join("to-core.pcap"), dir.join("to-access.pcap"));
+    let cfg = dir.join("box.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "mode = \"{mode}\"\n\
+             [[port_pairs]]\n\
+             core = \"net_pcap0,rx_pcap={},tx_pcap={}\"\n\
+             access = \"net_pcap1,rx_pcap={},tx_pcap={}\"\n\
+             [dataplane]\nidle_exit_ms = 1000\nreplay_in_capture_time = {capture_time}\n\
+             [flows]\ncapacity = 4096\n\
+             [mgmt]\nlisten = \"127.0.0.1:0\"\n\
+             [eal]\nhugepages = \"off\"\n",
+            core_in.display(),
+            to_core.display(),
+            access_in.display(),
+            to_access.display()
+        ),
+    )
+    .unwrap();
+    let mut args: Vec<String> = vec!["run".into(), "--config".into(), cfg.display().to_string()];
+    args.push("--".into());
+    args.extend(eal_isolation(name));
+    let out = run_with_limit(&args, Duration::from_secs(60));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Replay {
+        stdout,
+        core_in: read_frames(&core_in),
+        access_in: read_frames(&access_in),
+        to_core: read_frames(&to_core),
+        to_access: read_frames(&to_access),
+        dir,
+    }
+}
+
+impl Drop for Replay {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
