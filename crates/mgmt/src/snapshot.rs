@@ -3,8 +3,9 @@
 //!
 //! Three slots, each behind its own `Mutex`, plus an atomic index of the
 //! latest published slot. The writer fills a slot other than the latest one
-//! that it can `try_lock` (it never blocks on a lock), then moves the
-//! index to it. A reader locks the slot the index names and copies it out.
+//! that it can `try_lock` (it never blocks on a lock), moves the index to
+//! it, then unlocks it (in that order, so versions a reader sees never go
+//! back). A reader locks the slot the index names and copies it out.
 //! With one reader at a time, the reader holds at most one slot, so one of
 //! the two non-latest slots is always free for the writer; with several
 //! concurrent readers a publish can find both busy, in which case it is
@@ -73,9 +74,14 @@ impl<T> SnapshotCell<T> {
             };
             fill(&mut slot.value);
             slot.version = next_version;
-            drop(slot);
+            // Point readers at the slot before unlocking it: a reader that
+            // locks it right after the unlock must never then find `latest`
+            // still naming the previous slot, or its next read would go
+            // back one version. A reader that loads the index now simply
+            // waits for the unlock.
             self.published.store(next_version, Ordering::Relaxed);
             self.latest.store(idx, Ordering::Release);
+            drop(slot);
             return true;
         }
         self.skipped.fetch_add(1, Ordering::Relaxed);
