@@ -13,3 +13,6 @@ cargo nextest run --workspace --no-fail-fast
 # box must also have repaired losses itself).
 pktgen-scenarios/integrity.sh --box jitterguard --mode passthrough
 pktgen-scenarios/integrity.sh --box jitterguard --mode shield --expect-local-recovery
+# Monitor mode measures what the emulator does: J's RTT, loss on J, and the
+# class (Jitter on impairments, Congested under competition).
+pktgen-scenarios/monitor_check.py

@@ -106,8 +106,25 @@ pub(crate) fn evidence(f: &TickFeatures, cfg: &ShieldConfig) -> Evidence {
     let q_thr = cfg.queue_threshold_us(min_rtt);
     let at_max = f.rate_pct_of_max >= cfg.at_max_rate_pct;
     if q > q_thr {
-        let (reason, value, strong) = if f.losses > 0 {
-            (Reason::LossAtHighQueue, f.losses, true)
+        // Holes are reported before anyone knows whether they are losses or
+        // late segments; as many as closed as reordering in the same tick
+        // are not evidence of overflow (a reordering path whose sender also
+        // keeps a little queue would otherwise read as congested).
+        let losses = f.losses.saturating_sub(f.reorders);
+        let reordering = cfg.reorder_events_over_queue > 0
+            && f.reorders >= cfg.reorder_events_over_queue
+            && f.losses <= f.reorders;
+        if losses == 0 && reordering && q <= q_thr.saturating_mul(2) {
+            return Evidence {
+                class: Class::Jitter,
+                reason: Reason::Reorder,
+                strong: false,
+                queue_us: q,
+                value: f.reorders,
+            };
+        }
+        let (reason, value, strong) = if losses > 0 {
+            (Reason::LossAtHighQueue, losses, true)
         } else if at_max {
             (Reason::QueueAtMaxRate, f.rate_pct_of_max, true)
         } else {
@@ -212,6 +229,19 @@ mod tests {
         let at_max = TickFeatures { rate_pct_of_max: 95, ..feats(30_000) };
         assert_eq!(evidence(&at_max, &c).reason, Reason::QueueAtMaxRate);
         assert_eq!(evidence(&feats(30_000), &c).reason, Reason::StandingQueue);
+        // Heavy reordering over a moderate queue: Jitter (weak); over a high
+        // queue, or with holes that were not reordering: Congested.
+        let reorder_q = TickFeatures { reorders: 40, losses: 38, ..at_max };
+        assert_eq!(
+            evidence(&TickFeatures { queue_us: Some(15_000), ..reorder_q }, &c).class,
+            Class::Jitter
+        );
+        assert_eq!(
+            evidence(&TickFeatures { queue_us: Some(25_000), ..reorder_q }, &c).class,
+            Class::Congested
+        );
+        let lossy_reorder = TickFeatures { queue_us: Some(15_000), losses: 50, ..reorder_q };
+        assert_eq!(evidence(&lossy_reorder, &c).reason, Reason::LossAtHighQueue);
         let jittery = TickFeatures { jitter_us: 5_000, ..feats(1_000) };
         assert_eq!(evidence(&jittery, &c).reason, Reason::DelayVariation);
         let remembered =

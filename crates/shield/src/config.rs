@@ -32,6 +32,13 @@ pub struct ShieldConfig {
     pub queue_delay_rtt_pct: u32,
     /// Delivery rate counts as "at its max" at or above this percentage of the windowed max.
     pub at_max_rate_pct: u32,
+    /// A tick with at least this many reordering events (holes filled late,
+    /// without a retransmission that could have done it) and no other holes
+    /// is Jitter while its standing queue stays within twice the queue
+    /// threshold: a drop-tail FIFO never reorders, so heavy reordering says
+    /// the path has a non-congestive element even when the sender also
+    /// keeps a moderate queue. 0 disables the rule.
+    pub reorder_events_over_queue: u32,
     /// Delay variation counts as jitter above `max(jitter_abs_us, jitter_rtt_pct% of min_rtt)`.
     pub jitter_abs_us: u32,
     /// See `jitter_abs_us`.
@@ -71,6 +78,7 @@ impl Default for ShieldConfig {
             queue_delay_abs_us: 10_000,
             queue_delay_rtt_pct: 25,
             at_max_rate_pct: 80,
+            reorder_events_over_queue: 8,
             jitter_abs_us: 2_000,
             jitter_rtt_pct: 10,
             impairment_memory_us: 3_000_000,

@@ -128,6 +128,9 @@ pub struct FlowShield {
     snd_max: u32,
     una: u32,
     seen_floor: u32,
+    /// Highest byte R has SACKed (or `una`): only gaps above it are new
+    /// holes (see `HoleTable::report`).
+    sack_high: u32,
     sacked: u32,
     rto_probe_seq: u32,
     rto_probe_at: Micros,
@@ -188,6 +191,7 @@ impl FlowShield {
             snd_max: 0,
             una: 0,
             seen_floor: 0,
+            sack_high: 0,
             sacked: 0,
             rto_probe_seq: 0,
             rto_probe_at: 0,
@@ -398,6 +402,7 @@ impl FlowShield {
         self.snd_max = seq;
         self.una = seq;
         self.seen_floor = seq;
+        self.sack_high = seq;
         self.flags |= F_ANCHORED;
         self.flags &= !F_UNA_FROM_R;
     }
@@ -657,7 +662,7 @@ impl FlowShield {
                 // Without SACK, a dupACK says the segment at `una` is missing.
                 let mss = self.hs.mss_to_receiver().map_or(DEFAULT_MSS, u32::from).max(1);
                 let end = self.una.wrapping_add(seq_span(self.una, self.snd_max).min(mss));
-                self.report_hole(now, self.una, end, end);
+                self.report_hole(now, self.una, end, end, self.una);
             }
         }
         if ack == self.una {
@@ -665,10 +670,12 @@ impl FlowShield {
         }
         self.close_filled_holes(now, regular);
         let mut gaps = [(0u32, 0u32); 4];
+        let known = seq_max(self.sack_high, self.una);
         let (n, high) = sack_gaps(self.una, regular, self.snd_max, &mut gaps);
         for &(s, e) in gaps.iter().take(n) {
-            self.report_hole(now, s, e, high);
+            self.report_hole(now, s, e, high, known);
         }
+        self.sack_high = seq_max(known, high);
         self.sacked = sacked_bytes(self.una, regular, self.snd_max);
     }
 
@@ -740,7 +747,7 @@ impl FlowShield {
         }
     }
 
-    fn report_hole(&mut self, now: Micros, s: u32, e: u32, high: u32) {
+    fn report_hole(&mut self, now: Micros, s: u32, e: u32, high: u32, known: u32) {
         let flags = if seq_lt(s, self.seen_floor) {
             H_UNKNOWN
         } else if self.gaps.overlaps(s, e) {
@@ -748,7 +755,7 @@ impl FlowShield {
         } else {
             0
         };
-        match self.holes.report(s, e, high, now, flags) {
+        match self.holes.report(s, e, high, known, now, flags) {
             Reported::New => {
                 if flags == 0 {
                     self.c.holes_reported = self.c.holes_reported.saturating_add(1);
@@ -972,4 +979,4 @@ impl FlowShield {
 }
 
 /// Guard: the flow state stays a small plain value.
-const _: () = assert!(FlowShield::SIZE_BYTES <= 864);
+const _: () = assert!(FlowShield::SIZE_BYTES <= 872);

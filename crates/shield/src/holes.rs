@@ -117,24 +117,34 @@ impl HoleTable {
     }
 
     /// R reports [start, end) missing, with SACKed data up to `high`.
+    ///
+    /// Only the part above `known` (the highest byte R reported on earlier
+    /// ACKs) can be a new hole. Below it, a gap is a hole already tracked,
+    /// or spans blocks R SACKed before and has dropped from its short list
+    /// (R sends only its 3-4 most recent blocks): reading that as missing
+    /// would count received bytes as lost.
     pub(crate) fn report(
         &mut self,
         start: u32,
         end: u32,
         high: u32,
+        known: u32,
         now: Micros,
         flags: u8,
     ) -> Reported {
         if !seq_lt(start, end) {
             return Reported::Known;
         }
-        if let Some(h) = self
-            .h
-            .iter_mut()
-            .find(|h| h.flags & H_ACTIVE != 0 && overlaps((h.origin, h.end), (start, end)))
-        {
-            h.high = seq_max(h.high, high);
-            h.flags |= flags & (H_UPSTREAM | H_UNKNOWN);
+        let mut hit = false;
+        for h in self.h.iter_mut() {
+            if h.flags & H_ACTIVE != 0 && overlaps((h.origin, h.end), (start, end)) {
+                h.high = seq_max(h.high, high);
+                h.flags |= flags & (H_UPSTREAM | H_UNKNOWN);
+                hit = true;
+            }
+        }
+        let start = seq_max(start, known);
+        if hit || !seq_lt(start, end) {
             return Reported::Known;
         }
         match self.h.iter_mut().find(|h| h.flags & H_ACTIVE == 0) {
@@ -386,6 +396,28 @@ mod tests {
     }
 
     #[test]
+    fn gaps_below_what_r_reported_before_open_no_hole() {
+        // R has 1000-2000, 3000-4000, 5000-6000 and 7000-8000 (una 0) but
+        // lists only its three most recent blocks, 1000-2000 dropped: the gap
+        // 0-3000 is read from the blocks. Only 0-1000 is tracked (from an
+        // earlier ACK); nothing new opens below 6000, the highest byte R had
+        // reported, and only 6000-7000 is new.
+        let mut t = HoleTable::default();
+        assert_eq!(t.report(0, 1000, 2000, 0, 0, 0), Reported::New);
+        let mut gaps = [(0, 0); 4];
+        let (n, high) = sack_gaps(0, &[(7000, 8000), (5000, 6000), (3000, 4000)], 9000, &mut gaps);
+        assert_eq!((n, high), (3, 8000));
+        let got: Vec<Reported> =
+            gaps.iter().take(n).map(|&(s, e)| t.report(s, e, high, 6000, 5, 0)).collect();
+        assert_eq!(got, [Reported::Known, Reported::Known, Reported::New]);
+        let open: Vec<(u32, u32)> = t.open().map(|h| (h.start, h.end)).collect();
+        assert_eq!(open, [(0, 1000), (6000, 7000)]);
+        // A gap straddling the known edge opens only its part above it.
+        assert_eq!(t.report(8000, 8600, 9000, 8200, 6, 0), Reported::New);
+        assert!(t.open().any(|h| (h.start, h.end) == (8200, 8600)));
+    }
+
+    #[test]
     fn dsack_detection() {
         assert_eq!(dsack_of(5000, &[(1000, 2000), (6000, 7000)]), Some((1000, 2000)));
         assert_eq!(dsack_of(5000, &[(6500, 6600), (6000, 7000)]), Some((6500, 6600)));
@@ -396,8 +428,8 @@ mod tests {
     #[test]
     fn hole_filled_without_retransmission_is_reorder() {
         let mut t = HoleTable::default();
-        assert_eq!(t.report(1000, 2000, 5000, 10, 0), Reported::New);
-        assert_eq!(t.report(1500, 2000, 6000, 12, 0), Reported::Known);
+        assert_eq!(t.report(1000, 2000, 5000, 0, 10, 0), Reported::New);
+        assert_eq!(t.report(1500, 2000, 6000, 0, 12, 0), Reported::Known);
         let mut out = [None; HOLES];
         assert_eq!(t.on_ack(6000, &[], 5_010, Some(40_000), &mut out), 1);
         let f = out[0].unwrap();
@@ -411,8 +443,8 @@ mod tests {
     #[test]
     fn hole_filled_after_retransmission_is_loss_unless_too_soon() {
         let mut t = HoleTable::default();
-        t.report(1000, 2000, 3000, 0, 0);
-        t.report(8000, 9000, 10000, 0, 0);
+        t.report(1000, 2000, 3000, 0, 0, 0);
+        t.report(8000, 9000, 10000, 0, 0, 0);
         assert!(t.on_retransmit(1000, 2000, 1_000, false));
         assert!(t.on_retransmit(8000, 9000, 1_000, false));
         let mut out = [None; HOLES];
@@ -445,8 +477,8 @@ mod tests {
     fn table_full_fails_open() {
         let mut t = HoleTable::default();
         for i in 0..HOLES as u32 {
-            assert_eq!(t.report(i * 100, i * 100 + 10, 10_000, 0, 0), Reported::New);
+            assert_eq!(t.report(i * 100, i * 100 + 10, 10_000, 0, 0, 0), Reported::New);
         }
-        assert_eq!(t.report(9_000, 9_010, 10_000, 0, 0), Reported::Full);
+        assert_eq!(t.report(9_000, 9_010, 10_000, 0, 0, 0), Reported::Full);
     }
 }

@@ -185,7 +185,11 @@ impl Bridge {
     }
 
     /// Prints both directions' counters to stderr (text) or stdout (JSON).
-    pub fn print_stats(&self, json: bool, label: &str) {
+    pub fn print_stats(&mut self, json: bool, label: &str) {
+        for (socket, state) in self.sockets.iter().zip(self.directions.iter_mut()) {
+            // Best effort: a failed read only leaves the figure as it was.
+            state.stats.dropped_socket += socket.take_kernel_drops().unwrap_or(0);
+        }
         if json {
             let mut object = serde_json::Map::new();
             object.insert("event".into(), label.into());

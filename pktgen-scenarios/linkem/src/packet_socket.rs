@@ -200,6 +200,26 @@ impl PacketSocket {
         }
     }
 
+    /// Frames the kernel dropped on this socket since the last call (its
+    /// receive buffer was full: the emulator did not read fast enough).
+    /// Reading `PACKET_STATISTICS` resets the kernel's counters.
+    pub fn take_kernel_drops(&self) -> io::Result<u64> {
+        let mut stats = libc::tpacket_stats { tp_packets: 0, tp_drops: 0 };
+        let mut len = std::mem::size_of::<libc::tpacket_stats>() as libc::socklen_t;
+        // SAFETY: `stats` and `len` live for the whole call; `len` is the size
+        // of the buffer the kernel may write.
+        check(unsafe {
+            libc::getsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_PACKET,
+                libc::PACKET_STATISTICS,
+                (&mut stats as *mut libc::tpacket_stats).cast(),
+                &mut len,
+            )
+        })?;
+        Ok(u64::from(stats.tp_drops))
+    }
+
     fn raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }

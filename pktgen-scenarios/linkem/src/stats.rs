@@ -22,6 +22,10 @@ pub struct DirectionStats {
     pub dropped_oversize: u64,
     /// Sends the kernel refused (e.g. ENOBUFS).
     pub send_errors: u64,
+    /// Frames the kernel dropped at the ingress socket before the emulator
+    /// read them (receive buffer full): losses the link model did not
+    /// choose, counted so the bed's real loss is known.
+    pub dropped_socket: u64,
     /// Frames the socket saw that this host sent (skipped, not bridged).
     pub ignored_outgoing: u64,
     /// Longest time a frame spent at the bottleneck, in ns.
@@ -43,6 +47,7 @@ impl DirectionStats {
             dropped_no_buffer: 0,
             dropped_oversize: 0,
             send_errors: 0,
+            dropped_socket: 0,
             ignored_outgoing: 0,
             max_queue_delay_ns: 0,
             lateness_ns: Histogram::new_with_bounds(1, 60_000_000_000, 3)?,
@@ -66,6 +71,7 @@ impl DirectionStats {
             "dropped_no_buffer": self.dropped_no_buffer,
             "dropped_oversize": self.dropped_oversize,
             "send_errors": self.send_errors,
+            "dropped_socket": self.dropped_socket,
             "ignored_outgoing": self.ignored_outgoing,
             "max_queue_delay_ms": self.max_queue_delay_ns as f64 / 1e6,
             "lateness_us": {
@@ -82,7 +88,7 @@ impl DirectionStats {
     pub fn summary(&self) -> String {
         format!(
             "received {} passed {} dropped-queue {} dropped-random {} dropped-no-buffer {} \
-             dropped-oversize {} send-errors {} max-queue-delay {:.1} ms \
+             dropped-oversize {} dropped-socket {} send-errors {} max-queue-delay {:.1} ms \
              release-lateness p50 {:.1} µs p99 {:.1} µs max {:.1} µs",
             self.received,
             self.passed,
@@ -90,6 +96,7 @@ impl DirectionStats {
             self.dropped_random,
             self.dropped_no_buffer,
             self.dropped_oversize,
+            self.dropped_socket,
             self.send_errors,
             self.max_queue_delay_ns as f64 / 1e6,
             self.lateness_ns.value_at_quantile(0.5) as f64 / 1000.0,
