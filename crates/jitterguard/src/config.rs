@@ -203,6 +203,9 @@ pub struct ShieldSection {
     pub local_recovery: bool,
     /// Keep SACK blocks revealing a young or under-repair hole on J from S.
     pub hide_holes: bool,
+    /// Hide holes only while at most this many are open; 0 = one fewer than
+    /// the SACK blocks R lists (2 with timestamps, 3 without).
+    pub max_hidden_holes: u32,
     /// Do not forward DSACKs caused by the box's own retransmissions.
     pub filter_own_dsack: bool,
     /// Keep S's retransmissions of data R already acknowledged off J.
@@ -240,6 +243,7 @@ impl Default for ShieldSection {
         ShieldSection {
             local_recovery: true,
             hide_holes: true,
+            max_hidden_holes: a.max_hidden_holes,
             filter_own_dsack: true,
             duplicate_suppression: true,
             stall_protection: a.stall_protection,
@@ -263,6 +267,7 @@ impl ShieldSection {
             actions: shield::actions::ActionConfig {
                 local_recovery: self.local_recovery,
                 hide_holes: self.hide_holes,
+                max_hidden_holes: self.max_hidden_holes,
                 filter_own_dsack: self.filter_own_dsack,
                 duplicate_suppression: self.duplicate_suppression,
                 stall_protection: self.stall_protection,

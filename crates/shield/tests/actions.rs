@@ -111,6 +111,35 @@ fn hole_hidden_then_repaired_once_then_released() {
 }
 
 #[test]
+fn many_holes_are_shown_while_r_still_lists_every_range() {
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    let segs: Vec<u32> = (0..8).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    let end = |i: usize| segs[i].wrapping_add(M);
+    // Two holes (segs 0 and 2), each with a SACKed range above: hidden.
+    let two = [(segs[3], end(3)), (segs[1], end(1))];
+    let (v, _) = act(&mut s, &mut a, ack_seg(segs[0], &two));
+    assert!(matches!(v, Verdict::RewriteAck { sack_len: 0, .. }), "{v:?}");
+    // Four holes without timestamps: R lists 4 blocks, so the fourth range
+    // is the last R can still name. Shown now, with all of R's blocks,
+    // while they still tell S the whole story.
+    let four = [(segs[7], end(7)), (segs[5], end(5)), (segs[3], end(3)), (segs[1], end(1))];
+    let (v, _) = act(&mut s, &mut a, ack_seg(segs[0], &four));
+    assert_eq!(v, Verdict::Forward);
+    // With timestamps R lists only 3 blocks: three holes are already shown.
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    let segs: Vec<u32> = (0..6).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    let end = |i: usize| segs[i].wrapping_add(M);
+    let mut ack = ack_seg(segs[0], &[(segs[5], end(5)), (segs[3], end(3)), (segs[1], end(1))]);
+    ack.opts.ts = Some((1, 1));
+    let (v, _) = act(&mut s, &mut a, ack);
+    assert_eq!(v, Verdict::Forward);
+}
+
+#[test]
 fn failed_repair_stops_hiding() {
     let mut s = jitter_flow();
     let mut a = FlowActions::new();
@@ -274,7 +303,13 @@ fn model_reordering_shielded_vs_monitor() {
     let mut shielded = Sim::with_actions(p, full_cfg());
     shielded.run_secs(30.0);
     assert_eq!(shielded.violations, 0);
-    assert!(shielded.report().bytes_acked > 2 * monitor.report().bytes_acked);
+    // Holes are shown to S once R holds as many SACKed ranges as it lists
+    // (see `many_holes_are_shown_while_r_still_lists_every_range`), which
+    // heavy reordering reaches: the gain is smaller than with unbounded
+    // hiding (2x), and unbounded hiding made real senders retransmit
+    // everything R could no longer list.
+    let (s, m) = (shielded.report().bytes_acked, monitor.report().bytes_acked);
+    assert!(s > m + m * 3 / 10, "{s} vs {m}");
     assert!(shielded.actions.unwrap().stats().own_dsacks_filtered > 0);
 }
 

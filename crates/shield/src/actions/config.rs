@@ -13,6 +13,12 @@ pub struct ActionConfig {
     /// hole on J away from S while the hole is young (reorder window) or
     /// under local repair.
     pub hide_holes: bool,
+    /// Hide holes only while at most this many are open. 0 (the default)
+    /// means one fewer than the SACK blocks R lists per ACK (2 beside a
+    /// timestamp option, 3 without), so that when S does see R's blocks
+    /// they still name every range R holds: past that, ranges known only
+    /// from hidden ACKs would look lost to S and be sent again.
+    pub max_hidden_holes: u32,
     /// Remove DSACKs that the box's own retransmissions caused.
     pub filter_own_dsack: bool,
     /// Answer S's retransmission of data R already acknowledged with R's ACK
@@ -44,6 +50,7 @@ impl Default for ActionConfig {
         ActionConfig {
             local_recovery: false,
             hide_holes: false,
+            max_hidden_holes: 0,
             filter_own_dsack: false,
             duplicate_suppression: false,
             stall_protection: false,

@@ -276,16 +276,29 @@ impl FlowActions {
         }
         // Hide holes only if every open hole is on J and young or under a
         // live repair: an upstream hole, or a repair that failed, is S's to see.
-        let mut any = false;
+        let mut open = 0usize;
         let mut hideable = true;
         for h in flow.open_holes() {
-            any = true;
+            open += 1;
             let young = elapsed(now, h.opened) < window;
             let repairing =
                 self.repair_of(h.start, h.end).is_some_and(|r| r.state == RepairState::Active);
             hideable &= h.on_j && (young || repairing);
         }
-        let hide = jitter && a.hide_holes && any && hideable;
+        // And only while R's blocks still name every range it holds above
+        // its ACK. R lists just its most recent blocks (3 beside a timestamp
+        // option, 4 without); each open hole has a SACKed range above it.
+        // Once R holds more ranges than it lists, the older ones were only
+        // in ACKs the box kept from S, and when S next sees R's blocks it
+        // takes everything they leave out for lost and sends it again (BBR
+        // on the bed: ~75 needless retransmissions per recovery). So S sees
+        // the holes while R's blocks still tell the whole story.
+        let max_hidden = match a.max_hidden_holes {
+            0 if seg.opts.ts.is_some() => 2,
+            0 => 3,
+            n => n as usize,
+        };
+        let hide = jitter && a.hide_holes && open > 0 && hideable && open <= max_hidden;
 
         let blocks = seg.opts.sack_blocks();
         let dsack = dsack_of(seg.ack, blocks);
