@@ -166,6 +166,21 @@ impl MbufBurst {
         unsafe { segment(self.ptrs[i]) }
     }
 
+    /// Frame bytes of packet `i` (first segment), read-only; `None` if the
+    /// slot was emptied. For hooks that look at a whole burst before
+    /// processing its frames one by one.
+    #[inline]
+    pub fn frame(&self, i: usize) -> Option<&[u8]> {
+        let m = *self.ptrs.get(i).filter(|_| i < self.len)?;
+        if m.is_null() {
+            return None;
+        }
+        // SAFETY: slot i < len holds a non-null mbuf we own; the shared
+        // borrow of self keeps every writer (`frame_mut`, `packet`) away
+        // while the slice lives.
+        Some(unsafe { segment(m) })
+    }
+
     /// Total packet length of packet `i` (all segments).
     #[inline]
     pub fn pkt_len(&self, i: usize) -> u32 {

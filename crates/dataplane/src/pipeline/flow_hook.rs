@@ -3,7 +3,6 @@
 //! the shield's measurement on TCP segments. Every frame is forwarded
 //! unchanged; unparsable frames are counted by reason and forwarded too.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use flow::{
@@ -20,6 +19,7 @@ use crate::mbuf::{Mbuf, MbufBurst, Packet};
 use crate::mempool::Mempool;
 use crate::pipeline::ack_template::AckTemplates;
 use crate::pipeline::dump::{FlowDump, FlowDumpRow};
+use crate::pipeline::parse_stage::{ip, ParseStage, Staged};
 use crate::pipeline::segment_cache::{CacheList, NotCached, SegmentCache};
 use crate::pipeline::stats::{reason_index, PipelineLocal, PipelineStats};
 
@@ -97,7 +97,16 @@ pub struct FlowHookShared {
     pub jitter_hist: Option<HistogramWriter>,
 }
 
+/// A worker's `monitor`/`shield` hook: the per-burst parse stage in front
+/// of the tracker. Two fields so that the tracker can read a staged parse
+/// by reference while it updates its own state.
 pub struct FlowHook {
+    stage: ParseStage,
+    tracker: Tracker,
+}
+
+/// Everything but the parse: flow table, groups, shield state, counters.
+struct Tracker {
     worker: u16,
     workers: u16,
     table: FlowTable<FlowValue>,
@@ -113,8 +122,6 @@ pub struct FlowHook {
     next_stats_ns: u64,
     next_scan_ns: u64,
     live_version: u64,
-    /// Parse result slot reused for every frame (no 300-byte copy per frame).
-    parsed: Parsed,
     act: bool,
     control_permille: u32,
     io: ShieldIo,
@@ -168,13 +175,6 @@ const EXPIRE_BUDGET: usize = 256;
 /// paced in time, not per loop: at 1 M slots a ranking takes ~4 s to
 /// refresh and costs ~25 µs of every millisecond at most.
 const SCAN_SLOTS_PER_MS: usize = 256;
-
-fn ip(a: IpAddress) -> IpAddr {
-    match a {
-        IpAddress::V4(b) => IpAddr::from(b),
-        IpAddress::V6(b) => IpAddr::from(b),
-    }
-}
 
 fn class_slot(l: &mut PipelineLocal, c: Class) -> &mut u64 {
     match c {
@@ -236,8 +236,14 @@ fn group_key(p: &Parsed, dir: Direction) -> Option<GroupKey> {
 
 impl FlowHook {
     pub fn new(cfg: FlowHookConfig, shared: FlowHookShared) -> FlowHook {
+        FlowHook { stage: ParseStage::default(), tracker: Tracker::new(cfg, shared) }
+    }
+}
+
+impl Tracker {
+    fn new(cfg: FlowHookConfig, shared: FlowHookShared) -> Tracker {
         let now = 0;
-        FlowHook {
+        Tracker {
             worker: cfg.worker,
             workers: cfg.workers.max(1),
             table: FlowTable::new(&cfg.table, now),
@@ -252,7 +258,6 @@ impl FlowHook {
             next_stats_ns: 0,
             next_scan_ns: 0,
             live_version: 0,
-            parsed: Parsed::EMPTY,
             act: cfg.act,
             control_permille: cfg.control_permille,
             io: ShieldIo {
@@ -288,41 +293,24 @@ impl FlowHook {
 
     /// Tracks the frame's flow and measures TCP. Returns the flow and the
     /// segment when the shield's actions must decide on it (shield mode).
-    fn track(
-        &mut self,
-        p: &Parsed,
-        dir: Direction,
-        frame_len: usize,
-        now: u64,
-    ) -> Option<(flow::FlowId, Segment)> {
-        let inner = p.inner?;
-        let vl = p.vlans.as_slice();
-        let vlan = [vl.first().copied().unwrap_or(0), vl.get(1).copied().unwrap_or(0)];
-        let tunnel = p.tunnel.map(|t| (ip(t.outer_src), ip(t.outer_dst)));
-        let (key, side) = FlowKey::from_packet(
-            ip(inner.src),
-            ip(inner.dst),
-            inner.proto,
-            inner.sport,
-            inner.dport,
-            vlan,
-            tunnel,
-        );
+    fn track(&mut self, s: &Staged, dir: Direction, now: u64) -> Option<(flow::FlowId, Segment)> {
+        let p = &s.parsed;
+        let f = s.flow?;
         let teid = match p.tunnel.map(|t| t.kind) {
             Some(TunnelKind::Gtpu { teid, .. }) => Some(teid),
             _ => None,
         };
         let info = PacketInfo {
-            side,
+            side: f.side,
             from_core: dir == Direction::CoreToAccess,
-            len: frame_len as u32,
+            len: s.len as u32,
             tcp_flags: p.tcp.map(|t| t.flags),
             teid,
         };
-        let hash = key.symmetric_hash();
+        let hash = f.hash;
         let seg = segment_of(p, dir);
         let init = FlowValue::empty;
-        let (id, created) = match self.table.track(&key, hash, &info, now, init) {
+        let (id, created) = match self.table.track(&f.key, hash, &info, now, init) {
             Ok(r) => r,
             Err(_) => {
                 self.local.table_full += 1;
@@ -521,9 +509,51 @@ impl PacketHook for FlowHook {
         now: u64,
         out: &mut Outbox,
     ) -> Verdict {
-        let frame = pkt.frame_mut();
-        wire::parse_into(frame, &mut self.parsed);
-        let p = self.parsed;
+        let s = self.stage.parse_one(pkt.frame_mut());
+        self.tracker.on_frame(s, pkt, dir, now, out)
+    }
+
+    fn on_burst(&mut self, burst: &MbufBurst, dir: Direction) {
+        self.stage.stage(burst, dir, &self.tracker.table);
+    }
+
+    #[inline]
+    fn on_burst_packet(
+        &mut self,
+        i: usize,
+        pkt: Packet<'_>,
+        dir: Direction,
+        now: u64,
+        out: &mut Outbox,
+    ) -> Verdict {
+        match self.stage.get(dir, i) {
+            Some(s) => self.tracker.on_frame(s, pkt, dir, now, out),
+            None => self.on_packet(pkt, dir, now, out),
+        }
+    }
+
+    fn on_loop_end(&mut self, now: u64, out: &mut Outbox) {
+        self.tracker.on_loop_end(now, out);
+    }
+
+    fn on_stop(&mut self, now: u64) {
+        self.tracker.on_stop(now);
+    }
+}
+
+impl Tracker {
+    /// One frame, parsed in `s`: count it, hand it to its flow's owner or
+    /// track it, and let the shield decide on TCP segments.
+    #[inline]
+    fn on_frame(
+        &mut self,
+        s: &Staged,
+        mut pkt: Packet<'_>,
+        dir: Direction,
+        now: u64,
+        out: &mut Outbox,
+    ) -> Verdict {
+        let p = &s.parsed;
         if p.is_arp {
             self.local.arp += 1;
         }
@@ -560,9 +590,8 @@ impl PacketHook for FlowHook {
                 return Verdict::HandOff(owner);
             }
         }
-        let len = frame.len();
-        match self.track(&p, dir, len, now) {
-            Some((id, seg)) => self.shield_step(id, &seg, &p, &mut pkt, dir, now, out),
+        match self.track(s, dir, now) {
+            Some((id, seg)) => self.shield_step(id, &seg, p, &mut pkt, dir, now, out),
             None => Verdict::Forward,
         }
     }

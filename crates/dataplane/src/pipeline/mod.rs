@@ -6,6 +6,7 @@ pub mod ack_template;
 pub mod clock;
 pub mod dump;
 pub mod flow_hook;
+pub mod parse_stage;
 pub mod segment_cache;
 pub mod stats;
 
