@@ -203,6 +203,9 @@ pub struct ShieldSection {
     pub local_recovery: bool,
     /// Keep SACK blocks revealing a young or under-repair hole on J from S.
     pub hide_holes: bool,
+    /// Keep hiding a hole while the box's repair is under way (S's ACK clock
+    /// stops for a J RTT); off: shown once repaired, S undoes its cut.
+    pub hide_under_repair: bool,
     /// Hide holes only while at most this many are open; 0 = one fewer than
     /// the SACK blocks R lists (2 with timestamps, 3 without).
     pub max_hidden_holes: u32,
@@ -243,6 +246,7 @@ impl Default for ShieldSection {
         ShieldSection {
             local_recovery: true,
             hide_holes: true,
+            hide_under_repair: false,
             max_hidden_holes: a.max_hidden_holes,
             filter_own_dsack: true,
             duplicate_suppression: true,
@@ -267,6 +271,7 @@ impl ShieldSection {
             actions: shield::actions::ActionConfig {
                 local_recovery: self.local_recovery,
                 hide_holes: self.hide_holes,
+                hide_under_repair: self.hide_under_repair,
                 max_hidden_holes: self.max_hidden_holes,
                 filter_own_dsack: self.filter_own_dsack,
                 duplicate_suppression: self.duplicate_suppression,

@@ -29,7 +29,11 @@ fn full_cfg() -> ShieldConfig {
 /// A scripted flow whose effective class (flow and group) is Jitter:
 /// a clean second, then repeated short reorderings at low delay.
 fn jitter_flow() -> Scripted {
-    let mut s = Scripted::new(shield_cfg());
+    jitter_flow_with(shield_cfg())
+}
+
+fn jitter_flow_with(cfg: ShieldConfig) -> Scripted {
+    let mut s = Scripted::new(cfg);
     s.steady(1_000_000, 40_000);
     for _ in 0..8 {
         let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
@@ -108,6 +112,60 @@ fn hole_hidden_then_repaired_once_then_released() {
     let (v, _) = act(&mut s, &mut a, ack_seg(top, &[(segs[0], segs[0].wrapping_add(M))]));
     assert!(matches!(v, Verdict::RewriteAck { sack_len: 0, ack, .. } if ack == top));
     assert_eq!(a.stats().own_dsacks_filtered, 1);
+}
+
+#[test]
+fn without_hide_under_repair_the_hole_is_shown_once_repaired() {
+    let mut cfg = shield_cfg();
+    cfg.actions.hide_under_repair = false;
+    let mut s = jitter_flow_with(cfg);
+    let mut a = FlowActions::new();
+    let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    let blocks = [(segs[1], segs[3].wrapping_add(M))];
+    // Young: hidden, as a late segment would be.
+    let (v, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert!(matches!(v, Verdict::RewriteAck { sack_len: 0, .. }), "{v:?}");
+    assert!(e.is_empty());
+    // Past the reorder window: repaired and shown on the same ACK, so S's
+    // ACK clock keeps running while the box's copy crosses J first.
+    s.advance_us(3_000);
+    let (v, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert_eq!(v, Verdict::Forward);
+    assert_eq!(retransmits(&e), vec![(segs[0], M)]);
+    assert_eq!(a.stats().acks_holes_hidden, 1);
+}
+
+#[test]
+fn dsack_for_a_range_the_sender_resent_after_the_box_reaches_s() {
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    let blocks = [(segs[1], segs[3].wrapping_add(M))];
+    act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    s.advance_us(3_000);
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert_eq!(retransmits(&e), vec![(segs[0], M)]);
+    // S retransmits the hole itself after the box did: on a FIFO J the
+    // box's copy fills the hole and S's copy is the duplicate R reports.
+    let resent = Segment {
+        dir: Dir::FromCore,
+        seq: segs[0],
+        ack: 7001,
+        flags: FLAG_ACK,
+        window: 512,
+        payload_len: M,
+        opts: TcpOpts::default(),
+    };
+    let (v, _) = act(&mut s, &mut a, resent);
+    assert_eq!(v, Verdict::Forward);
+    s.advance_us(40_000);
+    let top = segs[3].wrapping_add(M);
+    act(&mut s, &mut a, ack_seg(top, &[]));
+    let (v, _) = act(&mut s, &mut a, ack_seg(top, &[(segs[0], segs[0].wrapping_add(M))]));
+    assert_eq!(v, Verdict::Forward, "the DSACK is S's: it may undo its cut");
+    assert_eq!(a.stats().own_dsacks_filtered, 0);
 }
 
 #[test]

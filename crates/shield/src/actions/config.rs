@@ -10,9 +10,18 @@ pub struct ActionConfig {
     /// Local recovery: retransmit a hole on J from the box's cache.
     pub local_recovery: bool,
     /// Keep SACK blocks (or, without SACK, duplicate ACKs) that reveal a
-    /// hole on J away from S while the hole is young (reorder window) or
-    /// under local repair.
+    /// hole on J away from S while the hole is young (reorder window), and
+    /// with `hide_under_repair` also while the box repairs it.
     pub hide_holes: bool,
+    /// Keep hiding a hole after the box retransmitted it, until R's ACK
+    /// closes it. That keeps S out of recovery, but S (cwnd-limited, no
+    /// SACK news) sends nothing new for the J RTT the repair takes. Off:
+    /// S sees the hole once the repair is on its way; on a FIFO J the
+    /// box's copy reaches R before S's own retransmission, so R's ACK
+    /// echoes the original segment's timestamp (and R DSACKs S's copy),
+    /// from which Linux undoes the window cut (Eifel/DSACK undo) while its
+    /// ACK clock keeps running.
+    pub hide_under_repair: bool,
     /// Hide holes only while at most this many are open. 0 (the default)
     /// means one fewer than the SACK blocks R lists per ACK (2 beside a
     /// timestamp option, 3 without), so that when S does see R's blocks
@@ -50,6 +59,7 @@ impl Default for ActionConfig {
         ActionConfig {
             local_recovery: false,
             hide_holes: false,
+            hide_under_repair: false,
             max_hidden_holes: 0,
             filter_own_dsack: false,
             duplicate_suppression: false,
@@ -69,6 +79,7 @@ impl ActionConfig {
         ActionConfig {
             local_recovery: true,
             hide_holes: true,
+            hide_under_repair: true,
             filter_own_dsack: true,
             duplicate_suppression: true,
             stall_protection: true,

@@ -56,6 +56,10 @@ struct Repair {
     end: u32,
     at_ns: u64,
     state: RepairState,
+    /// S retransmitted part of the range after the box did. On a FIFO J the
+    /// box's copy got to R first, so R's DSACK for the range is about S's
+    /// copy: true news for S (it may undo its window cut), not the box's.
+    sender_resent: bool,
 }
 
 /// What the actions did on a flow, summable by the management side.
@@ -190,7 +194,13 @@ impl FlowActions {
             .position(|r| matches!(r.state, RepairState::Empty | RepairState::Done));
         let i = free.unwrap_or(usize::from(self.next) % REPAIRS);
         if let Some(slot) = self.repairs.get_mut(i) {
-            *slot = Repair { start, end, at_ns: now_ns, state: RepairState::Active };
+            *slot = Repair {
+                start,
+                end,
+                at_ns: now_ns,
+                state: RepairState::Active,
+                sender_resent: false,
+            };
         }
         self.next = ((i + 1) % REPAIRS) as u8;
     }
@@ -213,6 +223,14 @@ impl FlowActions {
         a: &ActionConfig,
         emits: &mut Emits,
     ) -> Verdict {
+        if seg.payload_len > 0 {
+            let range = (seg.seq, seg.seq.wrapping_add(seg.payload_len));
+            for r in self.repairs.iter_mut() {
+                if r.state != RepairState::Empty && overlaps((r.start, r.end), range) {
+                    r.sender_resent = true;
+                }
+            }
+        }
         if !(jitter && a.duplicate_suppression)
             || seg.payload_len == 0
             || seg.is_syn()
@@ -274,8 +292,9 @@ impl FlowActions {
                 }
             }
         }
-        // Hide holes only if every open hole is on J and young or under a
-        // live repair: an upstream hole, or a repair that failed, is S's to see.
+        // Hide holes only if every open hole is on J and young (or, with
+        // `hide_under_repair`, under a live repair): an upstream hole, or a
+        // repair that failed, is S's to see.
         let mut open = 0usize;
         let mut hideable = true;
         for h in flow.open_holes() {
@@ -283,7 +302,7 @@ impl FlowActions {
             let young = elapsed(now, h.opened) < window;
             let repairing =
                 self.repair_of(h.start, h.end).is_some_and(|r| r.state == RepairState::Active);
-            hideable &= h.on_j && (young || repairing);
+            hideable &= h.on_j && (young || (repairing && a.hide_under_repair));
         }
         // And only while R's blocks still name every range it holds above
         // its ACK. R lists just its most recent blocks (3 beside a timestamp
@@ -304,9 +323,11 @@ impl FlowActions {
         let dsack = dsack_of(seg.ack, blocks);
         let own_dsack = a.filter_own_dsack
             && dsack.is_some_and(|(l, r)| {
-                self.repairs
-                    .iter()
-                    .any(|p| p.state != RepairState::Empty && overlaps((p.start, p.end), (l, r)))
+                self.repairs.iter().any(|p| {
+                    p.state != RepairState::Empty
+                        && !p.sender_resent
+                        && overlaps((p.start, p.end), (l, r))
+                })
             });
         if own_dsack {
             self.stats.own_dsacks_filtered = self.stats.own_dsacks_filtered.saturating_add(1);
