@@ -206,6 +206,9 @@ pub struct ShieldSection {
     /// Keep hiding a hole while the box's repair is under way (S's ACK clock
     /// stops for a J RTT); off: shown once repaired, S undoes its cut.
     pub hide_under_repair: bool,
+    /// Hide young holes only until the flow showed this many reorderings
+    /// (0 = always).
+    pub hide_young_max_reorders: u32,
     /// Hide holes only while at most this many are open; 0 = one fewer than
     /// the SACK blocks R lists (2 with timestamps, 3 without).
     pub max_hidden_holes: u32,
@@ -247,6 +250,7 @@ impl Default for ShieldSection {
             local_recovery: true,
             hide_holes: true,
             hide_under_repair: false,
+            hide_young_max_reorders: 8,
             max_hidden_holes: a.max_hidden_holes,
             filter_own_dsack: true,
             duplicate_suppression: true,
@@ -272,6 +276,7 @@ impl ShieldSection {
                 local_recovery: self.local_recovery,
                 hide_holes: self.hide_holes,
                 hide_under_repair: self.hide_under_repair,
+                hide_young_max_reorders: self.hide_young_max_reorders,
                 max_hidden_holes: self.max_hidden_holes,
                 filter_own_dsack: self.filter_own_dsack,
                 duplicate_suppression: self.duplicate_suppression,

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use dataplane::pipeline::{FlowDump, FlowDumpRow, PipelineStats};
 use dataplane::{port, WorkerCounters};
-use mgmt::model::{FlowRow, FlowStats, PortStats, StatsSnapshot, WorkerStats};
+use mgmt::model::{ArmStats, FlowRow, FlowStats, PortStats, StatsSnapshot, WorkerStats};
 use mgmt::snapshot::SnapshotCell;
 use mgmt::MetricsSource;
 
@@ -35,6 +35,18 @@ pub struct DataplaneMetrics {
     pub workers: Vec<Arc<WorkerCounters>>,
     pub pipelines: Vec<WorkerPipeline>,
     pub flow_capacity: u64,
+    /// Shield mode: export the shielded and control arms.
+    pub shield_mode: bool,
+}
+
+/// Adds one worker's totals of an arm: (flows, bytes acked, sender
+/// retransmissions, closed connections, their summed lifetime in µs).
+fn add_arm(a: &mut ArmStats, (flows, bytes, retx, done, us): (u64, u64, u64, u64, u64)) {
+    a.flows += flows;
+    a.bytes_acked += bytes;
+    a.sender_retransmits += retx;
+    a.completed += done;
+    a.completion_us += us;
 }
 
 fn endpoint(a: (IpAddr, u16)) -> String {
@@ -153,6 +165,10 @@ impl MetricsSource for DataplaneMetrics {
         };
         let mut states: BTreeMap<String, u64> = BTreeMap::new();
         let mut traffic: BTreeMap<String, u64> = BTreeMap::new();
+        let mut arms = [
+            ArmStats { arm: "shielded".into(), ..Default::default() },
+            ArmStats { arm: "control".into(), ..Default::default() },
+        ];
         for p in &self.pipelines {
             let l = p.stats.read();
             for (i, n) in l.parse_errors.iter().enumerate() {
@@ -170,8 +186,32 @@ impl MetricsSource for DataplaneMetrics {
                 *states.entry(k.into()).or_default() += v;
             }
             for (k, v) in PipelineStats::named(&l) {
-                *traffic.entry(k.into()).or_default() += v;
+                // The arm totals get their own families below.
+                if !(k.starts_with("shielded_") || k.starts_with("control_")) {
+                    *traffic.entry(k.into()).or_default() += v;
+                }
             }
+            if self.shield_mode {
+                let shielded = (
+                    l.flows_shielded,
+                    l.shielded_bytes_acked,
+                    l.shielded_sender_retransmits,
+                    l.shielded_completed,
+                    l.shielded_completion_us,
+                );
+                let control = (
+                    l.flows_control,
+                    l.control_bytes_acked,
+                    l.control_sender_retransmits,
+                    l.control_completed,
+                    l.control_completion_us,
+                );
+                add_arm(&mut arms[0], shielded);
+                add_arm(&mut arms[1], control);
+            }
+        }
+        if self.shield_mode {
+            s.arms = arms.to_vec();
         }
         s.parse_errors = reasons.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         s.flows = fs;

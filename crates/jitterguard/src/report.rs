@@ -107,6 +107,12 @@ pub fn print_pipeline(metrics: &crate::metrics::DataplaneMetrics) {
     );
     println!("final classes {}", kv(&s.flow_states));
     println!("final pipeline {}", kv(&s.shield));
+    for a in &s.arms {
+        println!(
+            "final arm={} flows={} bytes_acked={} sender_retransmits={} completed={} completion_us={}",
+            a.arm, a.flows, a.bytes_acked, a.sender_retransmits, a.completed, a.completion_us
+        );
+    }
     let errors: Vec<String> =
         s.parse_errors.iter().filter(|(_, n)| *n > 0).map(|(k, n)| format!("{k}={n}")).collect();
     println!(

@@ -197,6 +197,7 @@ pub fn run(
         workers: counters.clone(),
         pipelines,
         flow_capacity: cfg.flows.capacity as u64,
+        shield_mode: cfg.mode == Mode::Shield,
     });
     for (cmd, help) in [
         (

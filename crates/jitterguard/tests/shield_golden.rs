@@ -43,6 +43,27 @@ fn shield_repairs_the_recorded_flow_and_stays_truthful_to_the_sender() {
     let originals: HashSet<&Vec<u8>> = core_frames.iter().collect();
     assert!(sent_to_access.iter().all(|f| originals.contains(f)), "a frame towards R was altered");
 
+    // The live comparison: the one flow is in the shielded arm (no control
+    // fraction), and its arm counts what R acknowledged of the download
+    // (every byte R acknowledged).
+    let arm = |name: &str, k: &str| -> u64 {
+        let line = stdout.lines().find(|l| l.starts_with(&format!("final arm={name} "))).unwrap();
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(&format!("{k}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{k} missing: {line}"))
+    };
+    const SYN: u8 = 0x02;
+    let isn =
+        core_frames.iter().filter_map(|f| tcp_of(f)).find(|t| t.flags & SYN != 0).unwrap().seq;
+    let r_last_ack =
+        access_frames.iter().filter_map(|f| tcp_of(f)).map(|t| t.ack).next_back().unwrap();
+    // Everything R acknowledged from the SYN on (SYN and FIN count one each).
+    assert_eq!(u64::from(r_last_ack.wrapping_sub(isn)), arm("shielded", "bytes_acked"));
+    assert_eq!((arm("shielded", "flows"), arm("control", "flows")), (1, 0));
+    assert_eq!(arm("control", "bytes_acked"), 0);
+    assert!(arm("shielded", "sender_retransmits") > 0, "the recorded S retransmits");
+
     // Towards S: R's ACKs (some rewritten, some withheld, some built).
     let rewritten = count("acks_rewritten");
     assert!(rewritten >= 1, "no ACK had a hole hidden: {pipeline}");

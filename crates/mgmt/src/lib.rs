@@ -24,6 +24,7 @@ pub mod snapshot;
 pub mod source;
 
 pub use model::{
-    Bucket, FlowRow, FlowStats, HistogramSummary, Percentile, PortStats, StatsSnapshot, WorkerStats,
+    ArmStats, Bucket, FlowRow, FlowStats, HistogramSummary, Percentile, PortStats, StatsSnapshot,
+    WorkerStats,
 };
 pub use source::MetricsSource;

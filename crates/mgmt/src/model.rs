@@ -33,6 +33,27 @@ pub struct StatsSnapshot {
     pub flow_states: BTreeMap<String, u64>,
     /// Merged distributions (per-packet cost, RTT, jitter).
     pub histograms: Vec<HistogramSummary>,
+    /// Shield mode: shielded flows against the control arm
+    /// (`shield.control_fraction`), summed over workers. Empty otherwise.
+    pub arms: Vec<ArmStats>,
+}
+
+/// One arm of the live comparison between shielded and control flows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ArmStats {
+    /// `shielded` or `control`.
+    pub arm: String,
+    /// TCP flows assigned to the arm since start.
+    pub flows: u64,
+    /// Bytes R newly acknowledged (the arm's goodput is its rate).
+    pub bytes_acked: u64,
+    /// S's retransmissions seen by the box.
+    pub sender_retransmits: u64,
+    /// Connections that closed (both FINs or a RST).
+    pub completed: u64,
+    /// Summed lifetime of the closed connections, microseconds.
+    pub completion_us: u64,
 }
 
 /// Counters of one ethernet port.

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::model::{HistogramSummary, PortStats, StatsSnapshot, WorkerStats};
+use crate::model::{ArmStats, HistogramSummary, PortStats, StatsSnapshot, WorkerStats};
 
 /// Content-Type header value for this format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -75,8 +75,39 @@ pub fn render(s: &StatsSnapshot) -> String {
         }
     }
 
+    arms(w, &s.arms);
     histograms(w, &s.histograms);
     out
+}
+
+/// Shielded vs control flows: the uplift an operator sees live, e.g.
+/// `rate(jitterguard_arm_bytes_acked_total[1m]) / jitterguard_arm_flows_total`.
+fn arms(w: &mut String, arms: &[ArmStats]) {
+    if arms.is_empty() {
+        return;
+    }
+    type Field = fn(&ArmStats) -> f64;
+    let fields: [(&str, &str, Field); 5] = [
+        ("arm_flows_total", "TCP flows assigned to the arm.", |a| a.flows as f64),
+        ("arm_bytes_acked_total", "Bytes the receiver newly acknowledged.", |a| {
+            a.bytes_acked as f64
+        }),
+        ("arm_sender_retransmits_total", "Sender retransmissions seen by the box.", |a| {
+            a.sender_retransmits as f64
+        }),
+        ("arm_completed_total", "Connections that closed (both FINs or a RST).", |a| {
+            a.completed as f64
+        }),
+        ("arm_completion_seconds_total", "Summed lifetime of the closed connections.", |a| {
+            a.completion_us as f64 / 1e6
+        }),
+    ];
+    for (name, help, get) in fields {
+        family(w, name, "counter", help);
+        for a in arms {
+            sample(w, name, &[("arm", &a.arm)], get(a));
+        }
+    }
 }
 
 fn port_counters(w: &mut String, ports: &[PortStats]) {

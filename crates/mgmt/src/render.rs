@@ -222,6 +222,27 @@ pub fn stats_table(s: &StatsSnapshot) -> String {
         t.render(&mut out);
     }
 
+    if !s.arms.is_empty() {
+        out.push('\n');
+        let mut t =
+            Table::new(&["ARM", "FLOWS", "BYTES ACKED", "SENDER RETX", "CLOSED", "MEAN LIFETIME"]);
+        for a in &s.arms {
+            let mean = match a.completed {
+                0 => "-".to_string(),
+                n => format!("{:.3}s", a.completion_us as f64 / n as f64 / 1e6),
+            };
+            t.row(vec![
+                a.arm.clone(),
+                si(a.flows),
+                si(a.bytes_acked),
+                si(a.sender_retransmits),
+                si(a.completed),
+                mean,
+            ]);
+        }
+        t.render(&mut out);
+    }
+
     if !s.histograms.is_empty() {
         out.push('\n');
         let mut t = Table::new(&["HISTOGRAM", "COUNT", "P50", "P90", "P99", "P99.9", "MAX"]);

@@ -56,6 +56,9 @@ fn exposition_has_counters_gauges_and_histograms() {
     // Duplicate parse-error reasons are merged into one series.
     assert!(text.contains("jitterguard_parse_errors_total{reason=\"truncated_ipv4\"} 3\n"));
     assert!(text.contains("jitterguard_shield_actions_total{action=\"dupack_held\"} 5\n"));
+    // Shielded vs control arm, one series per arm.
+    assert!(text.contains("jitterguard_arm_bytes_acked_total{arm=\"shielded\"} 90000000\n"));
+    assert!(text.contains("jitterguard_arm_completion_seconds_total{arm=\"control\"} 9\n"));
     // One TYPE line per histogram family even with two label sets.
     assert_eq!(text.matches("# TYPE jitterguard_flow_rtt_seconds histogram").count(), 1);
     assert!(text.contains("jitterguard_packet_cost_cycles_bucket{le=\"128\"} 3\n"));

@@ -21,6 +21,11 @@ impl FlowClock {
         FlowClock { base_ns: now_ns }
     }
 
+    /// Nanoseconds from the flow's start to `now_ns`.
+    pub(crate) fn age_ns(&self, now_ns: u64) -> u64 {
+        now_ns.saturating_sub(self.base_ns)
+    }
+
     /// The flow-relative time of `now_ns` in (wrapping) microseconds.
     pub(crate) fn micros(&self, now_ns: u64) -> Micros {
         (now_ns.saturating_sub(self.base_ns) / 1_000) as u32

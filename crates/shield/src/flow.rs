@@ -94,6 +94,17 @@ struct Counters {
     rtos: u32,
 }
 
+/// See [`FlowShield::progress`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes R newly acknowledged (cumulatively) since the flow started.
+    pub bytes_acked: u64,
+    /// S's retransmissions seen so far.
+    pub sender_retransmits: u32,
+    /// The connection closed (both FINs or a RST).
+    pub closed: bool,
+}
+
 /// Per-flow shield state: fixed size, `Copy`, no heap.
 #[derive(Clone, Copy, Debug)]
 pub struct FlowShield {
@@ -389,6 +400,22 @@ impl FlowShield {
     /// [`crate::FlowActions`], must start over).
     pub fn epoch(&self) -> u8 {
         self.epoch
+    }
+
+    /// Running totals for comparing shielded flows with the control arm:
+    /// bytes R newly acknowledged, S's retransmissions, and whether the
+    /// connection has closed (both FINs or a RST).
+    pub fn progress(&self) -> Progress {
+        Progress {
+            bytes_acked: self.c.bytes_acked,
+            sender_retransmits: self.c.retrans,
+            closed: self.conn == ConnState::Closed,
+        }
+    }
+
+    /// Nanoseconds since the box first saw the flow.
+    pub fn age_ns(&self, now_ns: u64) -> u64 {
+        self.clock.age_ns(now_ns)
     }
 
     /// What the shield could have saved on this flow.
@@ -833,6 +860,11 @@ impl FlowShield {
     /// R's latest raw window field.
     pub(crate) fn receiver_window_raw(&self) -> u16 {
         self.last_win
+    }
+
+    /// Holes on J that closed as reordering so far.
+    pub(crate) fn reorder_events(&self) -> u32 {
+        self.c.reorder_events
     }
 
     pub(crate) fn sack_negotiated(&self) -> bool {

@@ -36,7 +36,7 @@ pub use actions::{ActionConfig, ActionStats, Emit, Emits, FlowActions, MAX_EMITS
 pub use classify::{Class, Reason};
 pub use config::ShieldConfig;
 pub use counterfactual::Counterfactual;
-pub use flow::FlowShield;
+pub use flow::{FlowShield, Progress};
 pub use group::{GroupKey, GroupReport, GroupState, GroupTable};
 pub use handshake::{HandshakeFacts, SideOptions};
 pub use report::{ConnState, FlowReport};

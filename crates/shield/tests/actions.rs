@@ -137,6 +137,32 @@ fn without_hide_under_repair_the_hole_is_shown_once_repaired() {
 }
 
 #[test]
+fn repaired_holes_stay_hidden_where_they_usually_close_by_themselves() {
+    let mut cfg = shield_cfg();
+    cfg.actions.hide_under_repair = false;
+    let mut s = jitter_flow_with(cfg);
+    let mut a = FlowActions::new();
+    let hole_after_window = |s: &mut Scripted, a: &mut FlowActions| {
+        let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
+        s.advance_us(40_000);
+        let blocks = [(segs[1], segs[3].wrapping_add(M))];
+        act(s, a, ack_seg(segs[0], &blocks));
+        s.advance_us(3_000);
+        let (v, e) = act(s, a, ack_seg(segs[0], &blocks));
+        assert_eq!(retransmits(&e), vec![(segs[0], M)]);
+        // The late original fills the hole a millisecond after the repair.
+        s.advance_us(1_000);
+        act(s, a, ack_seg(segs[3].wrapping_add(M), &[]));
+        v
+    };
+    // No history yet: the repaired hole is shown.
+    assert_eq!(hole_after_window(&mut s, &mut a), Verdict::Forward);
+    // That hole closed by itself: the next repaired one stays hidden.
+    let v = hole_after_window(&mut s, &mut a);
+    assert!(matches!(v, Verdict::RewriteAck { sack_len: 0, .. }), "{v:?}");
+}
+
+#[test]
 fn dsack_for_a_range_the_sender_resent_after_the_box_reaches_s() {
     let mut s = jitter_flow();
     let mut a = FlowActions::new();

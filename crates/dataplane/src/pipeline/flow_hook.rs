@@ -21,7 +21,7 @@ use crate::pipeline::ack_template::AckTemplates;
 use crate::pipeline::dump::{FlowDump, FlowDumpRow};
 use crate::pipeline::parse_stage::{ip, ParseStage, Staged};
 use crate::pipeline::segment_cache::{CacheList, NotCached, SegmentCache};
-use crate::pipeline::stats::{reason_index, PipelineLocal, PipelineStats};
+use crate::pipeline::stats::{reason_index, Arm, PipelineLocal, PipelineStats};
 
 /// What the table keeps per flow: the shield's state for TCP flows.
 #[derive(Clone, Copy, Debug)]
@@ -343,7 +343,12 @@ impl Tracker {
         let group = group_of(&mut self.groups, &mut self.scratch_group, v.group, now);
         if let Some(fs) = v.tcp.as_mut() {
             let before = fs.class();
+            let progress = fs.progress();
             let _ = fs.on_segment(now, &seg, group, &self.shield);
+            if self.act {
+                // Shield mode, no actions on this flow: the control arm.
+                self.local.count_arm(Arm::Control, progress, fs.progress(), fs.age_ns(now));
+            }
             let after = fs.class();
             if before != after {
                 let b = class_slot(&mut self.local, before);
@@ -374,7 +379,9 @@ impl Tracker {
         };
         self.io.emits.clear();
         let before = fs.class();
+        let progress = fs.progress();
         let verdict = acts.on_segment(fs, now, seg, group, &self.shield, &mut self.io.emits);
+        self.local.count_arm(Arm::Shielded, progress, fs.progress(), fs.age_ns(now));
         let after = fs.class();
         if before != after {
             let b = class_slot(&mut self.local, before);

@@ -81,4 +81,82 @@ pipeline_counters! {
     cache_flow_full: "Segments not cached because the flow's share was full.",
     emits_dropped: "Packets the shield wanted to send but had no room or template for.",
     rewrite_failed: "Rewrites that could not be applied (frame forwarded as it came).",
+    shielded_bytes_acked: "Shield mode: bytes R newly acknowledged on shielded flows.",
+    control_bytes_acked: "Shield mode: bytes R newly acknowledged on control-arm flows.",
+    shielded_sender_retransmits: "Shield mode: S's retransmissions seen on shielded flows.",
+    control_sender_retransmits: "Shield mode: S's retransmissions seen on control-arm flows.",
+    shielded_completed: "Shield mode: shielded connections that closed (both FINs or a RST).",
+    control_completed: "Shield mode: control-arm connections that closed.",
+    shielded_completion_us: "Shield mode: summed lifetime (first packet to close) of closed shielded connections, microseconds.",
+    control_completion_us: "Shield mode: summed lifetime of closed control-arm connections, microseconds.",
+}
+
+/// Which arm of the live comparison a flow belongs to (shield mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arm {
+    Shielded,
+    Control,
+}
+
+impl PipelineLocal {
+    /// Adds what one segment moved on a flow of `arm`: the change of its
+    /// progress from `before` to `after`, and its lifetime if it just closed.
+    pub fn count_arm(
+        &mut self,
+        arm: Arm,
+        before: shield::Progress,
+        after: shield::Progress,
+        age_ns: u64,
+    ) {
+        let acked = after.bytes_acked.saturating_sub(before.bytes_acked);
+        let retx = u64::from(after.sender_retransmits.saturating_sub(before.sender_retransmits));
+        let closed = after.closed && !before.closed;
+        let (bytes, retrans, done, us) = match arm {
+            Arm::Shielded => (
+                &mut self.shielded_bytes_acked,
+                &mut self.shielded_sender_retransmits,
+                &mut self.shielded_completed,
+                &mut self.shielded_completion_us,
+            ),
+            Arm::Control => (
+                &mut self.control_bytes_acked,
+                &mut self.control_sender_retransmits,
+                &mut self.control_completed,
+                &mut self.control_completion_us,
+            ),
+        };
+        *bytes += acked;
+        *retrans += retx;
+        if closed {
+            *done += 1;
+            *us += age_ns / 1_000;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shield::Progress;
+
+    #[test]
+    fn arm_counts_deltas_and_a_close_once() {
+        let mut l = PipelineLocal::default();
+        let p = |bytes_acked, sender_retransmits, closed| Progress {
+            bytes_acked,
+            sender_retransmits,
+            closed,
+        };
+        l.count_arm(Arm::Shielded, p(0, 0, false), p(1448, 1, false), 5_000_000);
+        l.count_arm(Arm::Shielded, p(1448, 1, false), p(2896, 1, true), 7_000_000);
+        l.count_arm(Arm::Shielded, p(2896, 1, true), p(2896, 1, true), 9_000_000);
+        l.count_arm(Arm::Control, p(0, 0, false), p(100, 2, false), 1_000);
+        assert_eq!(
+            (l.shielded_bytes_acked, l.shielded_sender_retransmits, l.shielded_completed),
+            (2896, 1, 1)
+        );
+        assert_eq!(l.shielded_completion_us, 7_000);
+        assert_eq!((l.control_bytes_acked, l.control_sender_retransmits), (100, 2));
+        assert_eq!(l.control_completed, 0);
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
 use mgmt::histogram::summarize;
-use mgmt::{FlowRow, FlowStats, PortStats, StatsSnapshot, WorkerStats};
+use mgmt::{ArmStats, FlowRow, FlowStats, PortStats, StatsSnapshot, WorkerStats};
 
 pub fn sample_stats() -> StatsSnapshot {
     let mut cost = Histogram::<u64>::new_with_bounds(1, 1_000_000, 3).unwrap();
@@ -98,6 +98,24 @@ pub fn sample_stats() -> StatsSnapshot {
                 1e-6,
                 &[5_000, 10_000, 20_000, 50_000, 100_000, 1_000_000],
             ),
+        ],
+        arms: vec![
+            ArmStats {
+                arm: "shielded".into(),
+                flows: 9,
+                bytes_acked: 90_000_000,
+                sender_retransmits: 40,
+                completed: 8,
+                completion_us: 16_000_000,
+            },
+            ArmStats {
+                arm: "control".into(),
+                flows: 1,
+                bytes_acked: 2_500_000,
+                sender_retransmits: 30,
+                completed: 1,
+                completion_us: 9_000_000,
+            },
         ],
     }
 }

@@ -22,6 +22,10 @@ pub struct ActionConfig {
     /// from which Linux undoes the window cut (Eifel/DSACK undo) while its
     /// ACK clock keeps running.
     pub hide_under_repair: bool,
+    /// Hide young holes only while the flow has shown fewer reorderings
+    /// than this (0 = always): by then a Linux sender tolerates reordering
+    /// by itself and hiding would only stall its ACK clock.
+    pub hide_young_max_reorders: u32,
     /// Hide holes only while at most this many are open. 0 (the default)
     /// means one fewer than the SACK blocks R lists per ACK (2 beside a
     /// timestamp option, 3 without), so that when S does see R's blocks
@@ -60,6 +64,7 @@ impl Default for ActionConfig {
             local_recovery: false,
             hide_holes: false,
             hide_under_repair: false,
+            hide_young_max_reorders: 0,
             max_hidden_holes: 0,
             filter_own_dsack: false,
             duplicate_suppression: false,

@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Short-transfer completion time through the test bed (issue 8's target:
+"200 x 256 KB requests over one connection and over new connections under
+1 % loss: p50 and p99 against passthrough").
+
+For every repetition and arm (interleaved: run 0 passthrough, run 0 shield,
+run 1 passthrough, ...) the bed comes up fresh (`testbed.sh up`, emulator
+seed = run + seed base, the same for every arm of a run), an HTTP/1.1 server
+in jg-snd serves SIZE KB from memory, and a client in jg-rcv fetches it
+REQUESTS times over one kept-alive connection ("reuse") and then REQUESTS
+times on a new connection each ("new", handshake included). Every request's
+time (request sent to last byte received) is recorded; the report gives
+p50 / p90 / p99 / mean per arm and mode, and the ratios shield / passthrough.
+The data travels in the data direction of the emulator (sender -> receiver).
+
+A benchmark, not a test: it prints figures and writes them to a report
+(default docs/benchmarks/short-transfers.md) and a CSV of every request.
+
+Usage (root, Debian 12):
+  pktgen-scenarios/short_transfers.py [--profile loss-1] [--cc cubic]
+      [--arms passthrough,shield] [--runs 3] [--requests 200] [--size-kb 256]
+Internal subcommands (run inside the namespaces): serve, fetch.
+"""
+
+import argparse
+import csv
+import http.client
+import http.server
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SERVER_IP = "198.18.0.1"
+PORT = 8081
+
+
+# ---- inside the namespaces -------------------------------------------------
+
+def serve(size: int) -> None:
+    body = os.urandom(size)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive: "reuse" runs on one connection
+
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    http.server.ThreadingHTTPServer((SERVER_IP, PORT), Handler).serve_forever()
+
+
+def fetch(mode: str, requests: int, size: int) -> None:
+    """Prints one JSON list of per-request seconds."""
+    times = []
+    conn = None
+    for _ in range(requests):
+        if conn is None or mode == "new":
+            if conn is not None:
+                conn.close()
+            conn = http.client.HTTPConnection(SERVER_IP, PORT, timeout=60)
+        t0 = time.perf_counter()
+        if mode == "new":
+            conn.connect()
+        conn.request("GET", "/blob")
+        r = conn.getresponse()
+        n = len(r.read())
+        times.append(time.perf_counter() - t0)
+        if r.status != 200 or n != size:
+            raise SystemExit(f"fetch: status {r.status}, {n} of {size} bytes")
+    if conn is not None:
+        conn.close()
+    print(json.dumps(times))
+
+
+# ---- the driver ------------------------------------------------------------
+
+def pct(xs, q):
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+def bed(*args, env=None):
+    subprocess.run([str(HERE / "testbed.sh"), *args], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+
+
+def one_arm(args, arm: str, run: int) -> dict:
+    env = dict(os.environ)
+    profile = HERE / "profiles" / f"{args.profile}.toml"
+    bed("up", "--box", "jitterguard", "--mode", arm, "--profile", str(profile),
+        "--cc", args.cc, "--seed", str(args.seed_base + run), env=env)
+    server = subprocess.Popen(["ip", "netns", "exec", "jg-snd", sys.executable, __file__,
+                               "serve", "--size", str(args.size_kb * 1024)])
+    try:
+        out = {}
+        for mode in ("reuse", "new"):
+            deadline = time.time() + 10
+            while True:  # the server needs a moment to bind
+                p = subprocess.run(["ip", "netns", "exec", "jg-rcv", sys.executable, __file__,
+                                    "fetch", "--mode", mode, "--requests", str(args.requests),
+                                    "--size", str(args.size_kb * 1024)],
+                                   capture_output=True, text=True)
+                if p.returncode == 0 or time.time() > deadline:
+                    break
+                time.sleep(0.5)
+            if p.returncode != 0:
+                raise RuntimeError(f"fetch {mode}: {p.stderr.strip()}")
+            out[mode] = json.loads(p.stdout)
+        return out
+    finally:
+        server.terminate()
+        server.wait()
+        bed("down")
+
+
+def report(args, rows, path: Path, command: str):
+    lines = [f"# Short-transfer completion time: {args.profile}, {args.cc}", "",
+             "Generated by `pktgen-scenarios/short_transfers.py`; every request is a row of "
+             f"[`{path.with_suffix('.csv').name}`]({path.with_suffix('.csv').name}).", "",
+             "```", command, "```", "",
+             f"* {args.runs} interleaved repetition(s) x {args.requests} requests of "
+             f"{args.size_kb} KB per arm and mode; a fresh bed per run and arm, emulator seed = "
+             "run + seed base, the same for both arms of a run.",
+             "* reuse: one kept-alive HTTP/1.1 connection; new: a new connection per request "
+             "(handshake included). Time = request sent to last byte received, at the client.",
+             f"* Machine: {os.cpu_count()} vCPU, Linux {platform.release()}, "
+             f"{datetime.now().isoformat(timespec='minutes')}.", "",
+             "| mode | arm | requests | p50 ms | p90 ms | p99 ms | mean ms |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    summary = {}
+    for mode in ("reuse", "new"):
+        for arm in args.arms:
+            xs = [r["seconds"] for r in rows if r["mode"] == mode and r["arm"] == arm]
+            if not xs:
+                continue
+            s = {"p50": pct(xs, 0.5), "p90": pct(xs, 0.9), "p99": pct(xs, 0.99),
+                 "mean": statistics.mean(xs)}
+            summary[(mode, arm)] = s
+            lines.append(f"| {mode} | {arm} | {len(xs)} | " + " | ".join(
+                f"{s[k] * 1e3:.1f}" for k in ("p50", "p90", "p99", "mean")) + " |")
+    if "passthrough" in args.arms and "shield" in args.arms:
+        lines += ["", "| mode | shield / passthrough p50 | p99 | mean |", "|---|---:|---:|---:|"]
+        for mode in ("reuse", "new"):
+            a, b = summary.get((mode, "shield")), summary.get((mode, "passthrough"))
+            if a and b:
+                lines.append(f"| {mode} | " + " | ".join(
+                    f"{a[k] / b[k]:.2f}" for k in ("p50", "p99", "mean")) + " |")
+    path.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    sub = p.add_subparsers(dest="cmd")
+    s = sub.add_parser("serve")
+    s.add_argument("--size", type=int, required=True)
+    f = sub.add_parser("fetch")
+    f.add_argument("--mode", choices=["reuse", "new"], required=True)
+    f.add_argument("--requests", type=int, required=True)
+    f.add_argument("--size", type=int, required=True)
+    p.add_argument("--profile", default="loss-1", help="profile name in pktgen-scenarios/profiles")
+    p.add_argument("--cc", default="cubic")
+    p.add_argument("--arms", default="passthrough,shield")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--requests", type=int, default=200)
+    p.add_argument("--size-kb", type=int, default=256)
+    p.add_argument("--seed-base", type=int, default=1)
+    p.add_argument("--report", default=str(REPO / "docs/benchmarks/short-transfers.md"))
+    args = p.parse_args()
+    if args.cmd == "serve":
+        return serve(args.size)
+    if args.cmd == "fetch":
+        return fetch(args.mode, args.requests, args.size)
+
+    args.arms = [a for a in args.arms.split(",") if a]
+    command = "pktgen-scenarios/short_transfers.py " + " ".join(sys.argv[1:])
+    path = Path(args.report)
+    rows = []
+    for run in range(args.runs):
+        for arm in args.arms:
+            res = one_arm(args, arm, run)
+            for mode, times in res.items():
+                rows += [{"run": run, "arm": arm, "mode": mode, "request": i, "seconds": t}
+                         for i, t in enumerate(times)]
+                print(f"run {run} {arm:11} {mode:5}: p50 {pct(times, 0.5) * 1e3:.1f} ms, "
+                      f"p99 {pct(times, 0.99) * 1e3:.1f} ms", flush=True)
+    with open(path.with_suffix(".csv"), "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["run", "arm", "mode", "request", "seconds"])
+        w.writeheader()
+        w.writerows(rows)
+    report(args, rows, path, command)
+
+
+if __name__ == "__main__":
+    main()
