@@ -307,19 +307,17 @@ impl FlowActions {
                 }
             }
         }
-        // Hide holes only if every open hole is on J and young (or, with
-        // `hide_under_repair`, under a live repair): an upstream hole, or a
-        // repair that failed, is S's to see.
-        // A repaired hole stays hidden when configured, or when this flow's
-        // repaired holes mostly closed by themselves (reordering beyond the
-        // reorder window): S would only retransmit what is about to arrive,
-        // and hiding costs its ACK clock no more than the lateness.
-        // Young holes are hidden only until the flow has shown reordering a
-        // few times: a Linux sender then widens its own reorder tolerance
-        // (RACK's window, the dupACK threshold), and hiding would only stall
-        // its ACK clock (on the bed's 0-10 ms reordering, CUBIC: passthrough
-        // 44.8, hiding off 45.2, hiding on 41.8 Mbit/s). A hole shown young
-        // is not hidden later either: S already has it on its scoreboard.
+        // Hide holes only if every open hole is on J and either young or
+        // under a live repair: an upstream hole, or a repair that failed,
+        // is S's to see. Young holes are hidden only until the flow has
+        // shown reordering a few times: a Linux sender then widens its own
+        // reorder tolerance (RACK's window, the dupACK threshold), and
+        // hiding would only stall its ACK clock (bed, 0-10 ms reordering,
+        // CUBIC: passthrough 44.8, hiding off 45.2, on 41.8 Mbit/s). A
+        // repaired hole stays hidden when configured, or where this flow's
+        // repaired holes mostly closed by themselves (late originals: S
+        // would only resend what is about to arrive), and only while young
+        // holes are hidden too (a hole shown young is on S's scoreboard).
         let hide_young =
             a.hide_young_max_reorders == 0 || flow.reorder_events() < a.hide_young_max_reorders;
         let hide_repaired =
