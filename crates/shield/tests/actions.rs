@@ -79,6 +79,25 @@ fn retransmits(e: &Emits) -> Vec<(u32, u32)> {
         .collect()
 }
 
+/// One-segment hole (the first of four segments S sends), reported by R
+/// young and again past the reorder window. Returns the segments and the
+/// verdicts on the two ACKs; the second report must have made the box
+/// retransmit the hole once from its cache.
+fn hole_reported_then_repaired(
+    s: &mut Scripted,
+    a: &mut FlowActions,
+) -> (Vec<u32>, Verdict, Verdict) {
+    let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    let blocks = [(segs[1], segs[3].wrapping_add(M))];
+    let (young, e) = act(s, a, ack_seg(segs[0], &blocks));
+    assert!(e.is_empty(), "a young hole is not repaired yet");
+    s.advance_us(3_000);
+    let (repaired, e) = act(s, a, ack_seg(segs[0], &blocks));
+    assert_eq!(retransmits(&e), vec![(segs[0], M)]);
+    (segs, young, repaired)
+}
+
 #[test]
 fn hole_hidden_then_repaired_once_then_released() {
     let mut s = jitter_flow();
@@ -120,19 +139,12 @@ fn without_hide_under_repair_the_hole_is_shown_once_repaired() {
     cfg.actions.hide_under_repair = false;
     let mut s = jitter_flow_with(cfg);
     let mut a = FlowActions::new();
-    let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
-    s.advance_us(40_000);
-    let blocks = [(segs[1], segs[3].wrapping_add(M))];
-    // Young: hidden, as a late segment would be.
-    let (v, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
-    assert!(matches!(v, Verdict::RewriteAck { sack_len: 0, .. }), "{v:?}");
-    assert!(e.is_empty());
-    // Past the reorder window: repaired and shown on the same ACK, so S's
-    // ACK clock keeps running while the box's copy crosses J first.
-    s.advance_us(3_000);
-    let (v, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
-    assert_eq!(v, Verdict::Forward);
-    assert_eq!(retransmits(&e), vec![(segs[0], M)]);
+    let (_, young, repaired) = hole_reported_then_repaired(&mut s, &mut a);
+    // Young: hidden, as a late segment would be. Past the reorder window:
+    // repaired and shown on the same ACK, so S's ACK clock keeps running
+    // while the box's copy crosses J first.
+    assert!(matches!(young, Verdict::RewriteAck { sack_len: 0, .. }), "{young:?}");
+    assert_eq!(repaired, Verdict::Forward);
     assert_eq!(a.stats().acks_holes_hidden, 1);
 }
 
@@ -143,17 +155,11 @@ fn repaired_holes_stay_hidden_where_they_usually_close_by_themselves() {
     let mut s = jitter_flow_with(cfg);
     let mut a = FlowActions::new();
     let hole_after_window = |s: &mut Scripted, a: &mut FlowActions| {
-        let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
-        s.advance_us(40_000);
-        let blocks = [(segs[1], segs[3].wrapping_add(M))];
-        act(s, a, ack_seg(segs[0], &blocks));
-        s.advance_us(3_000);
-        let (v, e) = act(s, a, ack_seg(segs[0], &blocks));
-        assert_eq!(retransmits(&e), vec![(segs[0], M)]);
+        let (segs, _, repaired) = hole_reported_then_repaired(s, a);
         // The late original fills the hole a millisecond after the repair.
         s.advance_us(1_000);
         act(s, a, ack_seg(segs[3].wrapping_add(M), &[]));
-        v
+        repaired
     };
     // No history yet: the repaired hole is shown.
     assert_eq!(hole_after_window(&mut s, &mut a), Verdict::Forward);
@@ -166,13 +172,7 @@ fn repaired_holes_stay_hidden_where_they_usually_close_by_themselves() {
 fn dsack_for_a_range_the_sender_resent_after_the_box_reaches_s() {
     let mut s = jitter_flow();
     let mut a = FlowActions::new();
-    let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
-    s.advance_us(40_000);
-    let blocks = [(segs[1], segs[3].wrapping_add(M))];
-    act(&mut s, &mut a, ack_seg(segs[0], &blocks));
-    s.advance_us(3_000);
-    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
-    assert_eq!(retransmits(&e), vec![(segs[0], M)]);
+    let (segs, _, _) = hole_reported_then_repaired(&mut s, &mut a);
     // S retransmits the hole itself after the box did: on a FIFO J the
     // box's copy fills the hole and S's copy is the duplicate R reports.
     let resent = Segment {
