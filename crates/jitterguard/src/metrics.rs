@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use dataplane::pipeline::stats::{Arm, ArmTotals};
 use dataplane::pipeline::{FlowDump, FlowDumpRow, PipelineStats};
 use dataplane::{port, WorkerCounters};
 use mgmt::model::{ArmStats, FlowRow, FlowStats, PortStats, StatsSnapshot, WorkerStats};
@@ -39,9 +40,8 @@ pub struct DataplaneMetrics {
     pub shield_mode: bool,
 }
 
-/// Adds one worker's totals of an arm: (flows, bytes acked, sender
-/// retransmissions, closed connections, their summed lifetime in µs).
-fn add_arm(a: &mut ArmStats, (flows, bytes, retx, done, us): (u64, u64, u64, u64, u64)) {
+/// Adds one worker's totals of an arm.
+fn add_arm(a: &mut ArmStats, (flows, bytes, retx, done, us): ArmTotals) {
     a.flows += flows;
     a.bytes_acked += bytes;
     a.sender_retransmits += retx;
@@ -192,22 +192,8 @@ impl MetricsSource for DataplaneMetrics {
                 }
             }
             if self.shield_mode {
-                let shielded = (
-                    l.flows_shielded,
-                    l.shielded_bytes_acked,
-                    l.shielded_sender_retransmits,
-                    l.shielded_completed,
-                    l.shielded_completion_us,
-                );
-                let control = (
-                    l.flows_control,
-                    l.control_bytes_acked,
-                    l.control_sender_retransmits,
-                    l.control_completed,
-                    l.control_completion_us,
-                );
-                add_arm(&mut arms[0], shielded);
-                add_arm(&mut arms[1], control);
+                add_arm(&mut arms[0], l.arm_totals(Arm::Shielded));
+                add_arm(&mut arms[1], l.arm_totals(Arm::Control));
             }
         }
         if self.shield_mode {

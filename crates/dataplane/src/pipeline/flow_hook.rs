@@ -343,11 +343,11 @@ impl Tracker {
         let group = group_of(&mut self.groups, &mut self.scratch_group, v.group, now);
         if let Some(fs) = v.tcp.as_mut() {
             let before = fs.class();
-            let progress = fs.progress();
+            // Shield mode, no actions on this flow: the control arm.
+            let control = self.act.then(|| fs.progress());
             let _ = fs.on_segment(now, &seg, group, &self.shield);
-            if self.act {
-                // Shield mode, no actions on this flow: the control arm.
-                self.local.count_arm(Arm::Control, progress, fs.progress(), fs.age_ns(now));
+            if let Some(before) = control {
+                self.local.count_arm(Arm::Control, before, fs.progress(), fs.age_ns(now));
             }
             let after = fs.class();
             if before != after {

@@ -98,7 +98,31 @@ pub enum Arm {
     Control,
 }
 
+/// An arm's totals: flows, bytes R acknowledged, S's retransmissions,
+/// closed connections and their summed lifetime in microseconds.
+pub type ArmTotals = (u64, u64, u64, u64, u64);
+
 impl PipelineLocal {
+    /// The running totals of `arm` (see [`ArmTotals`]).
+    pub fn arm_totals(&self, arm: Arm) -> ArmTotals {
+        match arm {
+            Arm::Shielded => (
+                self.flows_shielded,
+                self.shielded_bytes_acked,
+                self.shielded_sender_retransmits,
+                self.shielded_completed,
+                self.shielded_completion_us,
+            ),
+            Arm::Control => (
+                self.flows_control,
+                self.control_bytes_acked,
+                self.control_sender_retransmits,
+                self.control_completed,
+                self.control_completion_us,
+            ),
+        }
+    }
+
     /// Adds what one segment moved on a flow of `arm`: the change of its
     /// progress from `before` to `after`, and its lifetime if it just closed.
     pub fn count_arm(
