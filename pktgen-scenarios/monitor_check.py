@@ -3,7 +3,7 @@
 
 For each profile, one real Linux TCP transfer (iperf3, CUBIC; the congestion
 profile runs its 4 competing flows) crosses the bed with jitterguard in
-`monitor` mode. While it runs, the box's flow table is polled once a second
+`monitor` mode. While it runs, the box's flow table is polled twice a second
 (`jitterguard flows --json`); when it ends, the box's counters are compared
 with the emulator's own:
 
@@ -21,7 +21,11 @@ with the emulator's own:
   * the class the box gives the flows during the transfer (the majority of
     the polls after the first seconds) is Jitter on the impairment profiles
     and Congested on the congestion profile; on the clean path it must not
-    be Jitter (a sender filling a drop-tail queue is congestion).
+    be Jitter (a sender filling a drop-tail queue is congestion). Stalls
+    come at exponential intervals (mean 2 s), so a transfer has quiet
+    stretches longer than the classifier's impairment memory (3 s), which
+    it rightly calls Clear; there Jitter must be the most frequent class
+    (a plurality, not a majority).
 
 These are measurement-correctness checks, not timing checks: nothing here
 depends on how fast the machine is. Exits 1 if any check fails, after
@@ -50,10 +54,11 @@ STATE = Path(os.environ.get("TESTBED_STATE", "/run/jg-testbed"))
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
 JG_BIN = Path(os.environ.get("JG_BIN", TARGET / "release" / "jitterguard"))
 
-# Profile -> what the classifier must say ("not-jitter" for the clean path).
+# Profile -> what the classifier must say ("not-jitter" for the clean path,
+# "jitter-plurality" where quiet stretches are part of the profile).
 EXPECTED_CLASS = {
     "clean": "not-jitter",
-    "stalls": "jitter",
+    "stalls": "jitter-plurality",
     "uniform": "jitter",
     "loss-1": "jitter",
     "congestion": "congested",
@@ -65,6 +70,7 @@ def parse_args():
     p.add_argument("--profiles", default=",".join(EXPECTED_CLASS),
                    help="comma-separated profile names (default: %(default)s)")
     p.add_argument("--duration", type=int, default=14, help="iperf3 seconds per profile")
+    p.add_argument("--poll", type=float, default=0.5, help="seconds between class polls")
     p.add_argument("--warmup", type=int, default=4,
                    help="seconds before the class polls count (slow start, first ticks)")
     p.add_argument("--seed", type=int, default=1, help="emulator seed")
@@ -132,7 +138,7 @@ def run_profile(args, name):
         start = time.monotonic()
         classes = Counter()
         while iperf.poll() is None:
-            time.sleep(1.0)
+            time.sleep(args.poll)
             if time.monotonic() - start < args.warmup:
                 continue
             for r in data_flows(box_flows()):
@@ -201,6 +207,10 @@ def check(args, r):
     elif expected == "not-jitter":
         if r["classes"].get("jitter", 0) * 2 > total:
             failures.append(f"classified jitter on a clean path: {r['classes']}")
+    elif expected == "jitter-plurality":
+        jitter = r["classes"].get("jitter", 0)
+        if any(n >= jitter for c, n in r["classes"].items() if c != "jitter"):
+            failures.append(f"expected jitter as the most frequent class, got {r['classes']}")
     elif expected and r["classes"].get(expected, 0) * 2 <= total:
         failures.append(f"expected mostly {expected}, got {r['classes']}")
     return failures
