@@ -223,6 +223,24 @@ pub struct ShieldSection {
     pub reserve_segments: u32,
     /// Release a reserve segment after J was silent this % of S's RTO.
     pub release_at_rto_pct: u32,
+    /// ACK pacing: bunched ACKs from R go to S no faster than
+    /// `ack_pacing_gain_pct` of J's max delivery rate (token bucket
+    /// `ack_pacing_burst_segments` deep), none held longer than
+    /// `ack_pacing_max_delay_us`.
+    pub ack_pacing: bool,
+    /// See `ack_pacing`.
+    pub ack_pacing_gain_pct: u32,
+    /// See `ack_pacing`.
+    pub ack_pacing_burst_segments: u32,
+    /// See `ack_pacing`.
+    pub ack_pacing_max_delay_us: u32,
+    /// Window rewriting: S's right edge does not grow while J stalls (it
+    /// never moves back).
+    pub window_hold_in_stall: bool,
+    /// Window rewriting: S's right edge grows no further than the flow's
+    /// room in the segment cache (caps its data in flight at
+    /// `cache_per_flow` segments).
+    pub window_cache_bound: bool,
     /// Share of TCP flows (by flow hash) left in monitor as a control arm.
     pub control_fraction: f64,
     /// Data segments cached per worker (mbuf references; they come out of
@@ -257,6 +275,12 @@ impl Default for ShieldSection {
             stall_protection: a.stall_protection,
             reserve_segments: a.reserve_segments,
             release_at_rto_pct: a.release_at_rto_pct,
+            ack_pacing: false,
+            ack_pacing_gain_pct: a.ack_pacing_gain_pct,
+            ack_pacing_burst_segments: a.ack_pacing_burst_segments,
+            ack_pacing_max_delay_us: a.ack_pacing_max_delay_us,
+            window_hold_in_stall: true,
+            window_cache_bound: false,
             control_fraction: 0.0,
             cache_segments: 8192,
             cache_per_flow: 2048,
@@ -283,6 +307,12 @@ impl ShieldSection {
                 stall_protection: self.stall_protection,
                 reserve_segments: self.reserve_segments,
                 release_at_rto_pct: self.release_at_rto_pct,
+                ack_pacing: self.ack_pacing,
+                ack_pacing_gain_pct: self.ack_pacing_gain_pct,
+                ack_pacing_burst_segments: self.ack_pacing_burst_segments,
+                ack_pacing_max_delay_us: self.ack_pacing_max_delay_us,
+                window_hold_in_stall: self.window_hold_in_stall,
+                window_cache_bound: self.window_cache_bound,
                 reorder_window_min_us: self.reorder_window_min_us,
                 reorder_jitter_mult: self.reorder_jitter_mult,
                 repair_timeout_rtts: self.repair_timeout_rtts,

@@ -892,6 +892,17 @@ impl FlowShield {
         }
     }
 
+    /// J is stalled: data outstanding and no ACK progress for longer than
+    /// the stall threshold.
+    pub(crate) fn in_stall(&self, now_ns: u64, cfg: &ShieldConfig) -> bool {
+        self.quiet_us(now_ns) > cfg.stall_threshold_us(self.rtt.baseline())
+    }
+
+    /// J's windowed max delivery rate (kbit/s), once measured.
+    pub(crate) fn delivery_rate_max_kbps(&self) -> Option<u32> {
+        self.rate_max.get().filter(|&r| r > 0)
+    }
+
     /// S-side RTT (box -> S -> box), if measured.
     pub(crate) fn s_rtt_us(&self) -> Option<u32> {
         self.s_rtt.get()

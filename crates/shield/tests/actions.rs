@@ -13,11 +13,18 @@ use shield::{
 
 const M: u32 = MSS as u32;
 
-/// Every action except stall protection (so each scripted test sees R's
-/// ACK numbers unchanged unless it is about the reserve).
+/// Every action except stall protection and ACK pacing (so each scripted
+/// test sees R's ACK numbers unchanged unless it is about those).
 fn shield_cfg() -> ShieldConfig {
-    let mut c = ShieldConfig { actions: ActionConfig::all_on(), ..ShieldConfig::default() };
+    let mut c = reserve_cfg();
     c.actions.stall_protection = false;
+    c
+}
+
+/// Every action except ACK pacing (the reserve's scripted tests).
+fn reserve_cfg() -> ShieldConfig {
+    let mut c = full_cfg();
+    c.actions.ack_pacing = false;
     c
 }
 
@@ -466,7 +473,7 @@ fn timer(s: &mut Scripted, a: &mut FlowActions) -> Vec<Emit> {
 #[test]
 fn reserve_is_held_and_released_one_segment_per_period_in_a_stall() {
     let mut s = jitter_flow();
-    s.cfg = full_cfg();
+    s.cfg = reserve_cfg();
     let mut a = FlowActions::new();
     let segs: Vec<u32> = (0..10).map(|_| s.send()).collect();
     s.advance_us(40_000);
@@ -512,7 +519,7 @@ fn reserve_is_held_and_released_one_segment_per_period_in_a_stall() {
 #[test]
 fn reserve_released_when_the_sender_goes_idle() {
     let mut s = jitter_flow();
-    s.cfg = full_cfg();
+    s.cfg = reserve_cfg();
     let mut a = FlowActions::new();
     let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
     s.advance_us(40_000);
@@ -531,7 +538,7 @@ fn reserve_released_when_the_sender_goes_idle() {
 #[test]
 fn no_reserve_under_blocks_that_reach_the_sender() {
     let mut s = jitter_flow();
-    s.cfg = full_cfg();
+    s.cfg = reserve_cfg();
     let mut a = FlowActions::new();
     let first = s.send();
     act(&mut s, &mut a, ack_seg(first, &[]));
@@ -554,4 +561,144 @@ fn model_stalls_shielded_vs_monitor() {
     assert!(monitor.sender_rtos >= 10, "{}", monitor.sender_rtos);
     assert!(shielded.sender_rtos <= 2, "{}", shielded.sender_rtos);
     assert!(shielded.actions.unwrap().stats().reserve_releases > 0);
+}
+
+/// Every action except stall protection, with ACK pacing.
+fn pacing_cfg() -> ShieldConfig {
+    let mut c = full_cfg();
+    c.actions.stall_protection = false;
+    c
+}
+
+fn rewritten_ack(v: Verdict) -> Option<(u32, u16)> {
+    match v {
+        Verdict::RewriteAck { ack, window, .. } => Some((ack, window)),
+        _ => None,
+    }
+}
+
+#[test]
+fn evenly_spaced_acks_are_not_paced() {
+    let mut s = jitter_flow_with(pacing_cfg());
+    let mut a = FlowActions::new();
+    // One segment per ms both ways, as the flow ran while it was measured.
+    let mut sent: std::collections::VecDeque<u32> = (0..40).map(|_| s.send()).collect();
+    for _ in 0..200 {
+        s.advance_us(1_000);
+        sent.push_back(s.send());
+        let acked = sent.pop_front().unwrap().wrapping_add(M);
+        assert_eq!(act(&mut s, &mut a, ack_seg(acked, &[])).0, Verdict::Forward);
+    }
+    assert_eq!(a.stats().acks_paced, 0);
+    assert_eq!(a.next_timer_ns(&s.flow, s.now, &s.cfg), None);
+}
+
+#[test]
+fn bunched_acks_are_paced_at_js_rate_and_never_held_past_the_bound() {
+    let mut s = jitter_flow_with(pacing_cfg());
+    let mut a = FlowActions::new();
+    let segs: Vec<u32> = (0..40).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    assert_eq!(act(&mut s, &mut a, ack_seg(segs[1], &[])).0, Verdict::Forward);
+    // R's next ACK comes 10 µs later and covers 38 more segments: an
+    // aggregated bunch. S gets the bucket's depth (4 segments) now.
+    s.advance_us(10);
+    let bunch_at = s.now;
+    let top = segs[39].wrapping_add(M);
+    let (v, e) = act(&mut s, &mut a, ack_seg(top, &[]));
+    assert!(e.is_empty());
+    assert_eq!(rewritten_ack(v).map(|x| x.0), Some(segs[5]), "{v:?}");
+    assert_eq!(a.stats().acks_paced, 1);
+    // The timer releases the rest step by step, never beyond R's ACK, and
+    // all of it once the oldest held byte waited the bound (10 ms).
+    let mut last = segs[5];
+    let mut releases = 0;
+    while let Some(t) = a.next_timer_ns(&s.flow, s.now, &s.cfg) {
+        assert!(t > s.now, "a timer in the past would spin");
+        s.now = t;
+        for x in timer(&mut s, &mut a) {
+            let Emit::AckToCore { ack, window } = x else { panic!("{x:?}") };
+            assert!(shield::seq::seq_gt(ack, last) && !shield::seq::seq_gt(ack, top));
+            assert_eq!(window, 1000, "R's window, the right edge never back");
+            last = ack;
+            releases += 1;
+        }
+    }
+    assert_eq!(last, top);
+    assert!(s.now <= bunch_at + 10_000_000, "held past the bound: {} ns", s.now - bunch_at);
+    assert!(releases >= 5, "spread out, not released at once: {releases}");
+    assert_eq!(a.stats().pace_releases, releases);
+}
+
+#[test]
+fn paced_acks_stand_down_under_sack_blocks() {
+    let mut s = jitter_flow_with(pacing_cfg());
+    let mut a = FlowActions::new();
+    let segs: Vec<u32> = (0..20).map(|_| s.send()).collect();
+    let lost = s.nxt; // lost upstream: it never passed the box
+    s.nxt = lost.wrapping_add(M);
+    let after = s.send();
+    s.advance_us(40_000);
+    act(&mut s, &mut a, ack_seg(segs[1], &[]));
+    s.advance_us(10);
+    let (v, _) = act(&mut s, &mut a, ack_seg(segs[15], &[]));
+    assert!(rewritten_ack(v).is_some());
+    // The upstream hole's blocks must reach S with R's own ACK number: a
+    // held-back ACK under them would show S a hole that is not there.
+    s.advance_us(10);
+    let (v, _) = act(&mut s, &mut a, ack_seg(lost, &[(after, after.wrapping_add(M))]));
+    assert!(!matches!(v, Verdict::RewriteAck { ack, .. } if ack != lost), "{v:?}");
+    assert_eq!(a.next_timer_ns(&s.flow, s.now, &s.cfg), None, "nothing held");
+}
+
+#[test]
+fn window_bounded_by_cache_room_and_never_moved_back() {
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    let segs: Vec<u32> = (0..10).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    // Room for 2 more segments: S is offered what it has sent plus 2.
+    a.set_cache_room(2);
+    let (v, _) = act(&mut s, &mut a, ack_seg(segs[2], &[]));
+    let edge = s.nxt.wrapping_add(2 * M);
+    let want = (edge.wrapping_sub(segs[2]) as u64).div_ceil(128) as u16;
+    assert_eq!(rewritten_ack(v), Some((segs[2], want)));
+    assert_eq!(a.stats().windows_clamped, 1);
+    // Room again: R's own window goes through.
+    a.set_cache_room(10_000);
+    s.advance_us(1_000);
+    assert_eq!(act(&mut s, &mut a, ack_seg(segs[3], &[])).0, Verdict::Forward);
+    // No room at all: the edge offered (segs[3] + 1000 << 7) stays, it does
+    // not move back.
+    a.set_cache_room(0);
+    s.advance_us(1_000);
+    let offered = segs[3].wrapping_add(1000 << 7);
+    let (v, _) = act(&mut s, &mut a, ack_seg(segs[4], &[]));
+    let keep = (offered.wrapping_sub(segs[4]) as u64).div_ceil(128) as u16;
+    assert_eq!(rewritten_ack(v), Some((segs[4], keep)));
+}
+
+#[test]
+fn window_does_not_open_during_a_stall_on_j() {
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    let segs: Vec<u32> = (0..10).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    assert_eq!(act(&mut s, &mut a, ack_seg(segs[2], &[])).0, Verdict::Forward);
+    let offered = segs[2].wrapping_add(1000 << 7);
+    // J goes silent with data outstanding; R's window update (a larger
+    // window, no new ACK) arrives in the stall: S gets no room for more.
+    s.advance_us(300_000);
+    let mut update = ack_seg(segs[2], &[]);
+    update.window = 2000;
+    let (v, _) = act(&mut s, &mut a, update);
+    let keep = (offered.wrapping_sub(segs[2]) as u64).div_ceil(128) as u16;
+    assert_eq!(rewritten_ack(v), Some((segs[2], keep)));
+    // The stall ends with progress: R's window goes through again.
+    let (v, _) = act(&mut s, &mut a, {
+        let mut x = ack_seg(segs[9].wrapping_add(M), &[]);
+        x.window = 2000;
+        x
+    });
+    assert_eq!(v, Verdict::Forward);
 }

@@ -380,7 +380,15 @@ impl Tracker {
         self.io.emits.clear();
         let before = fs.class();
         let progress = fs.progress();
+        if self.shield.actions.local_recovery {
+            acts.set_cache_room(self.io.cache.room(&v.cache));
+        }
+        let stats_before = acts.stats();
         let verdict = acts.on_segment(fs, now, seg, group, &self.shield, &mut self.io.emits);
+        let stats_after = acts.stats();
+        self.local.acks_paced += u64::from(stats_after.acks_paced - stats_before.acks_paced);
+        self.local.windows_clamped +=
+            u64::from(stats_after.windows_clamped - stats_before.windows_clamped);
         self.local.count_arm(Arm::Shielded, progress, fs.progress(), fs.age_ns(now));
         let after = fs.class();
         if before != after {
@@ -480,7 +488,9 @@ impl Tracker {
             let group = group_of(&mut self.groups, &mut self.scratch_group, v.group, now);
             let (Some(fs), Some(acts)) = (v.tcp.as_ref(), v.actions.as_mut()) else { continue };
             self.io.emits.clear();
+            let released = acts.stats().pace_releases;
             acts.on_timer(fs, group, now, &self.shield, &mut self.io.emits);
+            self.local.pace_releases += u64::from(acts.stats().pace_releases - released);
             let next = acts.next_timer_ns(fs, now, &self.shield);
             self.io.finish(id.to_u64(), v, next, &mut self.local, out);
         }

@@ -79,6 +79,12 @@ impl SegmentCache {
         self.entries.len() - self.free.len()
     }
 
+    /// How many more segments `list`'s flow may cache now (its own bound,
+    /// and what is free core-wide).
+    pub fn room(&self, list: &CacheList) -> u32 {
+        self.per_flow.saturating_sub(list.count).min(self.free.len() as u32)
+    }
+
     /// Keeps `mbuf` as the copy of [seq, seq+len) of the flow; gives it back
     /// (with the reason) when it is not kept.
     pub fn insert(

@@ -2,7 +2,9 @@
 //! J, hiding the holes from S while they are young or being repaired, not
 //! passing DSACKs the box caused, answering S's duplicate retransmissions.
 //!
-//! Stall protection (the ACK reserve) lives in `reserve.rs`.
+//! Stall protection (the ACK reserve, and the bookkeeping of what S was
+//! told) lives in `reserve.rs`, ACK pacing in `pacing.rs`, the bounds of
+//! window rewriting in `window.rs`.
 //!
 //! Every action is switched in [`ActionConfig`] and acts only while the
 //! flow's effective class (flow and path group) is Jitter; on Congested it
@@ -18,7 +20,9 @@
 
 mod config;
 mod emit;
+mod pacing;
 mod reserve;
+mod window;
 
 pub use config::ActionConfig;
 pub use emit::{Emit, Emits, MAX_EMITS};
@@ -33,6 +37,7 @@ use crate::segment::{Dir, Segment};
 use crate::seq::{seq_gt, seq_le, seq_lt, seq_span};
 use crate::verdict::Verdict;
 
+use pacing::AckPacer;
 use reserve::AckReserve;
 
 const REPAIRS: usize = 8;
@@ -83,6 +88,13 @@ pub struct ActionStats {
     pub reserve_held_acks: u32,
     /// Reserve releases sent during stalls (or on standing down).
     pub reserve_releases: u32,
+    /// ACKs forwarded with part of R's ACK held back by pacing.
+    pub acks_paced: u32,
+    /// Paced parts of R's ACKs released by the timer.
+    pub pace_releases: u32,
+    /// ACKs forwarded with a window lowered by window rewriting (cache
+    /// room, stall), the right edge already offered kept.
+    pub windows_clamped: u32,
 }
 
 /// Per-flow state of the shield-mode actions (fixed size, `Copy`).
@@ -91,6 +103,10 @@ pub struct FlowActions {
     repairs: [Repair; REPAIRS],
     next: u8,
     reserve: AckReserve,
+    pacer: AckPacer,
+    /// Segments the box can still cache for this flow, as the caller last
+    /// said; None: unbounded (no window clamp for the cache).
+    cache_room: Option<u32>,
     /// How the box's repairs of this flow ended: the hole closed sooner
     /// than half J's baseline RTT after the repair (the original was only
     /// late), or later (the repair filled it). Halved together at 64.
@@ -116,6 +132,13 @@ impl FlowActions {
         self.stats
     }
 
+    /// How many more segments the box's cache can take for this flow;
+    /// window rewriting keeps S's right edge within them. The caller sets
+    /// it before [`FlowActions::on_segment`] when it caches.
+    pub fn set_cache_room(&mut self, segments: u32) {
+        self.cache_room = Some(segments);
+    }
+
     /// Measure `seg` (exactly as [`FlowShield::on_segment`]), then decide.
     /// `emits` is not cleared here: the caller clears it per segment.
     pub fn on_segment(
@@ -130,25 +153,36 @@ impl FlowActions {
         flow.on_segment(now_ns, seg, group, cfg);
         if flow.epoch() != self.epoch {
             // A new connection on the flow: repairs and reserve are stale.
-            *self =
-                FlowActions { epoch: flow.epoch(), stats: self.stats, ..FlowActions::default() };
+            *self = FlowActions {
+                epoch: flow.epoch(),
+                stats: self.stats,
+                cache_room: self.cache_room,
+                ..FlowActions::default()
+            };
         }
         let jitter = flow.acting_class(group, now_ns, cfg) == Class::Jitter;
         self.refresh(flow, now_ns, &cfg.actions);
         match seg.dir {
             Dir::FromCore => self.on_sender_segment(flow, jitter, seg, &cfg.actions, emits),
-            Dir::FromAccess => self.on_receiver_ack(flow, jitter, now_ns, seg, &cfg.actions, emits),
+            Dir::FromAccess => self.on_receiver_ack(flow, jitter, now_ns, seg, cfg, emits),
         }
     }
 
-    /// When the caller should call [`FlowActions::on_timer`] next (stall
-    /// protection), if at all.
+    /// When the caller should call [`FlowActions::on_timer`] next (paced
+    /// ACK releases, stall protection), if at all.
     pub fn next_timer_ns(&self, flow: &FlowShield, now_ns: u64, cfg: &ShieldConfig) -> Option<u64> {
+        // While the pacer holds part of R's ACK, its timer alone: the hold
+        // ends within `ack_pacing_max_delay_us`, and the reserve's rules
+        // take over from there.
+        if self.pacer.holding() {
+            return self.pacer.next_timer_ns(flow, &cfg.actions);
+        }
         self.reserve.next_timer_ns(flow, now_ns, &cfg.actions)
     }
 
-    /// Timer work: release reserve segments to S during a stall (or the whole
-    /// reserve once the flow stops acting). Emits `AckToCore`.
+    /// Timer work: release what the pacer held back, or reserve segments to
+    /// S during a stall (or the whole reserve once the flow stops acting).
+    /// Emits `AckToCore`.
     pub fn on_timer(
         &mut self,
         flow: &FlowShield,
@@ -158,9 +192,16 @@ impl FlowActions {
         emits: &mut Emits,
     ) {
         let act = flow.acting_class(group, now_ns, cfg) == Class::Jitter;
-        if let Some((ack, window)) = self.reserve.on_timer(flow, act, now_ns, &cfg.actions) {
+        let paced = self.pacer.holding();
+        let released = self.reserve.on_timer(flow, &mut self.pacer, act, now_ns, &cfg.actions);
+        if let Some((ack, window)) = released {
             if emits.push(Emit::AckToCore { ack, window }) {
-                self.stats.reserve_releases = self.stats.reserve_releases.saturating_add(1);
+                let n = if paced && act && cfg.actions.ack_pacing {
+                    &mut self.stats.pace_releases
+                } else {
+                    &mut self.stats.reserve_releases
+                };
+                *n = n.saturating_add(1);
             } else {
                 self.stats.emits_dropped = self.stats.emits_dropped.saturating_add(1);
             }
@@ -276,9 +317,10 @@ impl FlowActions {
         jitter: bool,
         now_ns: u64,
         seg: &Segment,
-        a: &ActionConfig,
+        cfg: &ShieldConfig,
         emits: &mut Emits,
     ) -> Verdict {
+        let a = &cfg.actions;
         if !seg.has_ack() || seg.is_syn() || seg.is_rst() {
             return Verdict::Forward;
         }
@@ -377,15 +419,35 @@ impl FlowActions {
                 }
             }
         }
-        let (ack, window) =
-            self.reserve.on_receiver_ack(flow, now_ns, jitter, (seg.ack, seg.window), k > 0, a);
+        let bound = if jitter {
+            window::edge_bound(flow, now_ns, self.reserve.offered_edge(), self.cache_room, cfg)
+        } else {
+            None
+        };
+        let to_s = self.reserve.on_receiver_ack(
+            flow,
+            &mut self.pacer,
+            now_ns,
+            jitter,
+            (seg.ack, seg.window),
+            k > 0,
+            bound,
+            a,
+        );
+        let (ack, window) = (to_s.ack, to_s.window);
+        if to_s.paced {
+            self.stats.acks_paced = self.stats.acks_paced.saturating_add(1);
+        }
+        if to_s.clamped {
+            self.stats.windows_clamped = self.stats.windows_clamped.saturating_add(1);
+        }
         if k == blocks.len() && ack == seg.ack && window == seg.window {
             return Verdict::Forward;
         }
         if hide && k < blocks.len() {
             self.stats.acks_holes_hidden = self.stats.acks_holes_hidden.saturating_add(1);
         }
-        if ack != seg.ack {
+        if ack != seg.ack && !to_s.paced {
             self.stats.reserve_held_acks = self.stats.reserve_held_acks.saturating_add(1);
         }
         Verdict::RewriteAck { ack, window, sack: kept, sack_len: k as u8 }

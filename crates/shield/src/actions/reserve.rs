@@ -22,6 +22,7 @@ use crate::flow::FlowShield;
 use crate::seq::{seq_gt, seq_lt, seq_max, seq_min, seq_span};
 
 use super::config::ActionConfig;
+use super::pacing::AckPacer;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct AckReserve {
@@ -33,6 +34,19 @@ pub(crate) struct AckReserve {
     next_release_ns: u64,
     /// Release everything at this time if S has still sent nothing new (0: off).
     idle_release_ns: u64,
+    /// The window-rewriting bound on the right edge at R's latest ACK.
+    bound: Option<u32>,
+}
+
+/// What S gets for one of R's ACKs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ToSender {
+    pub(crate) ack: u32,
+    pub(crate) window: u16,
+    /// The pacer held part of the ACK back.
+    pub(crate) paced: bool,
+    /// The window-rewriting bound lowered the window.
+    pub(crate) clamped: bool,
 }
 
 /// Window field that offers at least `edge - ack` bytes (rounded up).
@@ -48,6 +62,11 @@ impl AckReserve {
         self.seen && flow.receiver_una().is_some_and(|r| seq_lt(self.to_s, r))
     }
 
+    /// The right edge S was last offered, once anything was sent.
+    pub(crate) fn offered_edge(&self) -> Option<u32> {
+        self.seen.then_some(self.right_edge)
+    }
+
     fn note_sent(&mut self, ack: u32, field: u16, shift: u8) {
         let edge = ack.wrapping_add(u32::from(field) << shift.min(14));
         if !self.seen || seq_gt(ack, self.to_s) {
@@ -60,22 +79,28 @@ impl AckReserve {
     }
 
     /// R's ACK (`r_ack`, raw window `r_win`) is about to go to S; `blocks_to_s`: it will
-    /// carry SACK blocks. Returns the ACK number and window field to send.
+    /// carry SACK blocks; `bound`: the highest right edge S may be offered
+    /// (window rewriting), if any. The pacer may hold part of the ACK back.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn on_receiver_ack(
         &mut self,
         flow: &FlowShield,
+        pacer: &mut AckPacer,
         now_ns: u64,
         act: bool,
         (r_ack, r_win): (u32, u16),
         blocks_to_s: bool,
+        bound: Option<u32>,
         a: &ActionConfig,
-    ) -> (u32, u16) {
+    ) -> ToSender {
+        let unchanged = ToSender { ack: r_ack, window: r_win, paced: false, clamped: false };
         let Some(shift) = flow.window_shift() else {
-            return (r_ack, r_win);
+            return unchanged;
         };
         if self.seen && seq_lt(r_ack, self.to_s) {
-            return (r_ack, r_win); // an old ACK, reordered on the uplink: leave it
+            return unchanged; // an old ACK, reordered on the uplink: leave it
         }
+        self.bound = bound;
         let in_flight = seq_span(r_ack, flow.sender_max()) > 0;
         // Blocks above a held-back ACK would show S a hole that does not exist.
         let hold = act && a.stall_protection && flow.sack_negotiated() && !blocks_to_s;
@@ -85,18 +110,43 @@ impl AckReserve {
         } else {
             0
         };
-        let out = if hold && self.seen {
-            let reserve = a.reserve_segments.saturating_mul(flow.mss());
-            seq_min(seq_max(self.to_s, r_ack.wrapping_sub(reserve)), r_ack)
+        let target = if hold && self.seen { self.reserve_target(flow, r_ack, a) } else { r_ack };
+        let out = if act && a.ack_pacing && !blocks_to_s && self.seen {
+            pacer.allow(flow, now_ns, self.to_s, target, a)
         } else {
-            r_ack
+            pacer.clear();
+            target
         };
+        let (window, clamped) = self.window_for(out, r_win, shift);
+        self.note_sent(out, window, shift);
+        ToSender { ack: out, window, paced: out != target, clamped }
+    }
+
+    /// R's ACK minus the reserve, never below what S was told.
+    fn reserve_target(&self, flow: &FlowShield, r_ack: u32, a: &ActionConfig) -> u32 {
+        let reserve = a.reserve_segments.saturating_mul(flow.mss());
+        seq_min(seq_max(self.to_s, r_ack.wrapping_sub(reserve)), r_ack)
+    }
+
+    /// The window field to send with `ack`: R's raw field, raised just
+    /// enough that the right edge already offered does not move back, and
+    /// lowered to the window-rewriting bound (but never below that edge).
+    /// Returns it and whether the bound lowered it.
+    fn window_for(&self, ack: u32, r_win: u16, shift: u8) -> (u16, bool) {
         let mut field = r_win;
-        if self.seen && seq_gt(self.right_edge, out) {
-            field = field.max(window_field(self.right_edge, out, shift));
+        let offered = self.seen.then_some(self.right_edge).filter(|&e| seq_gt(e, ack));
+        if let Some(edge) = offered {
+            field = field.max(window_field(edge, ack, shift));
         }
-        self.note_sent(out, field, shift);
-        (out, field)
+        let Some(bound) = self.bound else { return (field, false) };
+        let floor = offered.unwrap_or(ack);
+        let cap = seq_max(bound, floor);
+        let edge = ack.wrapping_add(u32::from(field) << shift.min(14));
+        if seq_gt(edge, cap) && seq_span(cap, edge) >= 1 << shift.min(14) {
+            (window_field(cap, ack, shift), true)
+        } else {
+            (field, false)
+        }
     }
 
     /// An ACK the box itself sends to S (duplicate suppression): R's latest.
@@ -130,21 +180,36 @@ impl AckReserve {
         })
     }
 
-    /// Timer: release one segment if J has been quiet long enough, or the
+    /// Timer: release what the pacer allows if it holds part of R's ACK;
+    /// else one reserve segment if J has been quiet long enough, or the
     /// whole reserve if the flow no longer acts. Returns (ack, window) to
     /// send to S, if any.
     pub(crate) fn on_timer(
         &mut self,
         flow: &FlowShield,
+        pacer: &mut AckPacer,
         act: bool,
         now_ns: u64,
         a: &ActionConfig,
     ) -> Option<(u32, u16)> {
         if !self.held(flow) {
+            pacer.clear();
             return None;
         }
         let shift = flow.window_shift()?;
         let r_una = flow.receiver_una()?;
+        if pacer.holding() && act && a.ack_pacing {
+            let hold = a.stall_protection && flow.sack_negotiated();
+            let target = if hold { self.reserve_target(flow, r_una, a) } else { r_una };
+            let ack = pacer.allow(flow, now_ns, self.to_s, target, a);
+            if !seq_gt(ack, self.to_s) {
+                return None;
+            }
+            let (field, _) = self.window_for(ack, flow.receiver_window_raw(), shift);
+            self.note_sent(ack, field, shift);
+            return Some((ack, field));
+        }
+        pacer.clear();
         let idle = flow.sender_max() == r_una;
         let idle_due = self.idle_release_ns != 0 && now_ns >= self.idle_release_ns;
         if idle_due && !idle {

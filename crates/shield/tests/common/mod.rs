@@ -173,6 +173,8 @@ pub struct Sim {
     /// ACKs the box passed to S below R's (stall protection's reserve).
     pub acks_lowered: u64,
     timer_at: Option<u64>,
+    /// Box timers handled (a storm guard).
+    box_timers: u64,
 }
 
 fn ts_ms(now: u64) -> u32 {
@@ -248,6 +250,7 @@ impl Sim {
             sender_rtos: 0,
             acks_lowered: 0,
             timer_at: None,
+            box_timers: 0,
         };
         if actions {
             sim.actions = Some(FlowActions::new());
@@ -361,6 +364,15 @@ impl Sim {
         }
         self.timer_at = None;
         self.emits.clear();
+        // A timer that keeps asking for a time already past would spin here
+        // forever: fail with the state instead.
+        self.box_timers += 1;
+        assert!(
+            self.box_timers < 2_000_000,
+            "timer storm at {} ns: next {:?}",
+            self.now,
+            self.actions.as_ref().and_then(|a| a.next_timer_ns(&self.flow, self.now, &self.cfg))
+        );
         if let Some(a) = self.actions.as_mut() {
             a.on_timer(&self.flow, &self.group, self.now, &self.cfg, &mut self.emits);
         }
