@@ -617,6 +617,19 @@ impl Config {
                 "shield.cache_per_flow and shield.repair_timeout_rtts must be at least 1".into()
             );
         }
+        let sh = &self.shield;
+        if sh.ack_pacing
+            && (sh.ack_pacing_gain_pct < 100
+                || sh.ack_pacing_burst_segments == 0
+                || sh.ack_pacing_max_delay_us == 0)
+        {
+            return err(format!(
+                "shield.ack_pacing_gain_pct = {} must be at least 100 (below, the pacer would \
+                 throttle every flow), and ack_pacing_burst_segments and \
+                 ack_pacing_max_delay_us at least 1",
+                sh.ack_pacing_gain_pct
+            ));
+        }
         if self.mode != Mode::Passthrough && !crate::MODES_AVAILABLE.contains(&self.mode) {
             return err(format!(
                 "mode = '{}' is not available in this build (available: {})",

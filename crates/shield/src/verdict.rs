@@ -10,9 +10,11 @@ pub enum Verdict {
     /// Forward the segment unchanged.
     Forward,
     /// Forward R's ACK towards S with these fields. `ack` is R's, or less
-    /// (stall protection holds a reserve back), never beyond what R
-    /// acknowledged; `window` is R's raw field, or larger just enough that
-    /// the right edge already offered to S does not move back;
+    /// (stall protection holds a reserve back, ACK pacing spreads a bunch
+    /// out), never beyond what R acknowledged; `window` is R's raw field,
+    /// raised just enough that the right edge already offered to S does not
+    /// move back, or lowered by window rewriting (stall hold, cache bound)
+    /// but never below that edge;
     /// `sack[..sack_len]` is a subset of R's SACK blocks in R's order (blocks
     /// that would reveal a hole the box is repairing, or a DSACK caused by
     /// the box's own retransmission, removed). `sack_len == 0`: remove the

@@ -66,6 +66,8 @@ fn bad_values_get_precise_errors() {
     assert!(e.contains("port_pairs[0].core") && e.contains("neither a PCI address"), "{e}");
     let e = error_of("[[port_pairs]]\ncore = \"net_null0\"\naccess = \"net_null0,size=64\"\n");
     assert!(e.contains("used twice"), "{e}");
+    let e = error_of(&format!("{PAIR}\n[shield]\nack_pacing = true\nack_pacing_gain_pct = 80\n"));
+    assert!(e.starts_with("shield.ack_pacing_gain_pct = 80"), "{e}");
 }
 
 #[test]
