@@ -470,11 +470,17 @@ def main():
     plot_dir = REPO / "docs" / "plots" / args.name
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     command = " ".join(["pktgen-scenarios/goodput.py"] + sys.argv[1:])
+    if os.environ.get("JG_CONFIG"):
+        # The shield arm's settings are part of what was measured.
+        cfg = Path(os.environ["JG_CONFIG"]).resolve()
+        shown = cfg.relative_to(REPO) if cfg.is_relative_to(REPO) else cfg
+        command = f"JG_CONFIG={shown} {command}"
     if not args.report_only:
         run_campaign(args, csv_path)
     elif md_path.exists():
         # Keep the command that produced the data, not this re-render.
-        m = re.search(r"```\n(pktgen-scenarios/goodput\.py[^\n]*)\n```", md_path.read_text())
+        m = re.search(r"```\n((?:JG_CONFIG=\S+ )?pktgen-scenarios/goodput\.py[^\n]*)\n```",
+                      md_path.read_text())
         if m:
             command = m.group(1)
     rows = read_rows(csv_path)
