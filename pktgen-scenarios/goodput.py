@@ -59,7 +59,8 @@ CSV_FIELDS = [
     "timestamp", "case", "profile", "cc", "flows", "arm", "run", "seed", "duration_s",
     "goodput_mbps", "sender_mbps", "retransmits", "per_flow_mbps", "jain",
     "ss_cwnd_end", "ss_retrans_end", "emu_dropped_queue", "emu_dropped_random",
-    "emu_max_queue_delay_ms", "emu_lateness_p99_us", "emu_lateness_max_us", "error",
+    "emu_max_queue_delay_ms", "emu_lateness_p99_us", "emu_lateness_max_us",
+    "emu_stalled_busy_ms", "error",
 ]
 
 
@@ -213,6 +214,7 @@ def one_run(args, profile, flows, cc, arm, run, raw_dir):
         row["emu_max_queue_delay_ms"] = round(emu.get("max_queue_delay_ms", 0.0), 2)
         row["emu_lateness_p99_us"] = emu.get("lateness_us", {}).get("p99", "")
         row["emu_lateness_max_us"] = emu.get("lateness_us", {}).get("max", "")
+        row["emu_stalled_busy_ms"] = round(emu.get("stalled_busy_ms", 0.0), 1)
     return row
 
 
@@ -296,6 +298,39 @@ def ordered(values, preferred):
     return seen + sorted(v for v in values if v not in seen)
 
 
+def uptime_section(rows, summary, ccs, arms, cases):
+    """Stall profiles: goodput against the clean path's scaled by the share
+    of the transfer the data link was up (1 - stalled time / duration, the
+    stalled time the emulator counts while frames waited), per run, median."""
+    out = []
+    for cc in ccs:
+        lines = []
+        for case in cases:
+            cells = []
+            for arm in arms:
+                ref = summary.get((reference_case(case), cc, arm))
+                ratios = []
+                for r in rows:
+                    if (r["case"], r["cc"], r["arm"]) != (case, cc, arm) or r["error"]:
+                        continue
+                    stalled = float(r.get("emu_stalled_busy_ms") or 0.0)
+                    if stalled <= 0 or not ref or not ref["goodput"]:
+                        continue
+                    up = max(1.0 - stalled / 1000.0 / float(r["duration_s"]), 1e-3)
+                    ratios.append(float(r["goodput_mbps"]) / (ref["goodput"] * up))
+                cells.append(f"{statistics.median(ratios):.2f} ({len(ratios)} runs)"
+                             if ratios else "–")
+            if any(c != "–" for c in cells):
+                lines.append(f"| {case} | " + " | ".join(cells) + " |")
+        if lines:
+            out.append(f"### {cc.upper()}: of clean, scaled by the time the link was up\n")
+            out.append("| case | " + " | ".join(arms) + " |")
+            out.append("|" + "---|" * (len(arms) + 1))
+            out += lines
+            out.append("")
+    return out
+
+
 def write_report(args, rows, md_path, plot_dir, command):
     summary = summarise(rows)
     cases = ordered({r["case"] for r in rows}, DEFAULT_PROFILES + ["loss-0.5@4"])
@@ -356,6 +391,7 @@ def write_report(args, rows, md_path, plot_dir, command):
             cells.append(", ".join(jains) or "–")
             out.append("| " + " | ".join(str(c) for c in cells) + " |")
         out.append("")
+    out += uptime_section(rows, summary, ccs, arms, cases)
     notes = md_path.with_name(f"{args.name}-notes.md")
     if notes.exists():
         out.append(f"## Notes (from `{notes.name}`)\n")

@@ -195,7 +195,9 @@ impl Bridge {
             object.insert("event".into(), label.into());
             object.insert("t_s".into(), (self.now_ns() as f64 / 1e9).into());
             for state in &self.directions {
-                object.insert(state.direction.label().into(), state.stats.to_json());
+                let mut d = state.stats.to_json();
+                d["stalled_busy_ms"] = (state.link.stalled_busy_ns() as f64 / 1e6).into();
+                object.insert(state.direction.label().into(), d);
             }
             println!("{}", serde_json::Value::Object(object));
         } else {

@@ -178,6 +178,14 @@ impl Link {
         (u128::from(len) * 8_000_000_000u128 / u128::from(bits_per_s)) as u64
     }
 
+    /// Link time lost to stalls while frames waited (0 without stalls).
+    pub fn stalled_busy_ns(&self) -> u64 {
+        match &self.server {
+            Server::Stalling { stalls, .. } => stalls.stalled_busy_ns(),
+            _ => 0,
+        }
+    }
+
     /// Decides the fate of a packet of `len` frame bytes arriving at `now_ns`.
     /// `now_ns` must not decrease between calls.
     pub fn on_arrival(&mut self, now_ns: u64, len: u32) -> Verdict {

@@ -17,6 +17,13 @@ pub struct StallSchedule {
     mean_gap_ns: f64,
     start_ns: u64,
     end_ns: u64,
+    /// Link time lost to stalls while frames waited: for each stall a frame
+    /// ran into, from that moment to the stall's end. On a busy link that is
+    /// the whole stall, so a transfer's share of "link up" time is
+    /// `1 - stalled_busy_ns / its duration`.
+    stalled_busy_ns: u64,
+    /// End of the last stall counted in `stalled_busy_ns`.
+    counted_end_ns: u64,
 }
 
 impl StallSchedule {
@@ -30,6 +37,8 @@ impl StallSchedule {
             mean_gap_ns: mean_gap_ns.max(1) as f64,
             start_ns: 0,
             end_ns: 0,
+            stalled_busy_ns: 0,
+            counted_end_ns: 0,
         };
         schedule.advance_from(0);
         schedule
@@ -52,10 +61,19 @@ impl StallSchedule {
             self.advance_from(end);
         }
         if t_ns >= self.start_ns {
+            if self.counted_end_ns != self.end_ns {
+                self.counted_end_ns = self.end_ns;
+                self.stalled_busy_ns += self.end_ns - t_ns;
+            }
             self.end_ns
         } else {
             t_ns
         }
+    }
+
+    /// Link time lost to stalls while frames waited (see the field).
+    pub fn stalled_busy_ns(&self) -> u64 {
+        self.stalled_busy_ns
     }
 
     /// The stall currently scheduled next (or in progress), for tests and logs.
@@ -101,6 +119,23 @@ mod tests {
         }
         let mean_ms = total_gap as f64 / n as f64 / MS as f64;
         assert!((1800.0..2200.0).contains(&mean_ms), "{mean_ms}");
+    }
+
+    #[test]
+    fn stalled_time_counts_each_stall_a_frame_waited_for_once() {
+        let mut s = StallSchedule::new(3, 100 * MS, 100 * MS, 1000 * MS);
+        let (start, end) = s.current();
+        assert_eq!(s.available_at(start.saturating_sub(1)), start.saturating_sub(1));
+        assert_eq!(s.stalled_busy_ns(), 0, "no frame waited yet");
+        s.available_at(start + 10 * MS);
+        s.available_at(start + 50 * MS);
+        assert_eq!(s.stalled_busy_ns(), end - start - 10 * MS, "from the first frame that waited");
+        // The next stall passes with no frame: not counted.
+        s.available_at(end);
+        let (next_start, next_end) = s.current();
+        s.available_at(next_end + 1);
+        assert_eq!(s.stalled_busy_ns(), end - start - 10 * MS);
+        assert!(next_end > next_start);
     }
 
     #[test]
