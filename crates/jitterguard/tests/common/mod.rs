@@ -140,6 +140,18 @@ pub struct Replay {
 /// Replays `scenario`'s bundled core/access pcaps through the box in `mode`
 /// (in capture time if asked) and asserts it exits cleanly.
 pub fn replay(name: &str, mode: &str, scenario: &str, capture_time: bool) -> Replay {
+    replay_with(name, mode, scenario, capture_time, "")
+}
+
+/// [`replay`] with `extra` appended to the box's config (e.g. a `[shield]`
+/// table of switches).
+pub fn replay_with(
+    name: &str,
+    mode: &str,
+    scenario: &str,
+    capture_time: bool,
+    extra: &str,
+) -> Replay {
     let dir = scratch(name);
     let scen = repo_root().join("pktgen-scenarios/scenarios");
     let core_in = scen.join(format!("{scenario}.core.pcap"));
@@ -156,7 +168,7 @@ pub fn replay(name: &str, mode: &str, scenario: &str, capture_time: bool) -> Rep
              [dataplane]\nidle_exit_ms = 1000\nreplay_in_capture_time = {capture_time}\n\
              [flows]\ncapacity = 4096\n\
              [mgmt]\nlisten = \"127.0.0.1:0\"\n\
-             [eal]\nhugepages = \"off\"\n",
+             [eal]\nhugepages = \"off\"\n{extra}",
             core_in.display(),
             to_core.display(),
             access_in.display(),
