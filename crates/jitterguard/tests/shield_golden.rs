@@ -134,8 +134,8 @@ fn every_optional_action_on_stays_truthful_to_the_sender() {
     let r = replay_with("golden-all", "shield", "lossy-flow", true, extra);
     let (pipeline, count) = pipeline_counters(&r.stdout);
     assert!(count("local_retransmits") >= 1, "{pipeline}");
-    // The recording's ACKs come in bunches and the flow's cache share is
-    // small beside R's window: both new actions act on it.
+    // Both actions act on this recording (counted), so what follows checks
+    // their ACKs too.
     assert!(count("acks_paced") >= 1 && count("windows_clamped") >= 1, "{pipeline}");
     let originals: HashSet<&Vec<u8>> = r.core_in.iter().collect();
     assert!(r.to_access.iter().all(|f| originals.contains(f)), "a frame towards R was altered");
