@@ -244,11 +244,21 @@ impl FlowActions {
     }
 
     fn record_repair(&mut self, start: u32, end: u32, now_ns: u64) {
-        let free = self
-            .repairs
-            .iter()
-            .position(|r| matches!(r.state, RepairState::Empty | RepairState::Done));
-        let i = free.unwrap_or(usize::from(self.next) % REPAIRS);
+        // An empty slot, else the oldest finished repair: a finished one is
+        // still needed until R's DSACK for the box's copy has come back
+        // (about a J RTT later), and on a reordering path repairs finish
+        // within milliseconds, so reusing the first finished slot overwrote
+        // the newest record and let its DSACK through to S.
+        let empty = self.repairs.iter().position(|r| r.state == RepairState::Empty);
+        let oldest_done = || {
+            self.repairs
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.state == RepairState::Done)
+                .min_by_key(|(_, r)| r.at_ns)
+                .map(|(i, _)| i)
+        };
+        let i = empty.or_else(oldest_done).unwrap_or(usize::from(self.next) % REPAIRS);
         if let Some(slot) = self.repairs.get_mut(i) {
             *slot = Repair {
                 start,
@@ -457,6 +467,23 @@ impl FlowActions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_oldest_finished_repair_is_reused_first() {
+        let mut f = FlowActions::new();
+        for i in 0..REPAIRS as u32 {
+            f.record_repair(i * 10, i * 10 + 5, u64::from(i));
+            f.repairs[i as usize].state = RepairState::Done;
+        }
+        // A new repair replaces the oldest record (at 0 ns), not the first
+        // finished slot it finds, so the newest records stay for their DSACKs.
+        f.record_repair(1000, 1005, 100);
+        assert_eq!((f.repairs[0].start, f.repairs[0].state), (1000, RepairState::Active));
+        f.record_repair(2000, 2005, 101);
+        assert_eq!(f.repairs[1].start, 2000, "then the next oldest");
+        let last = REPAIRS as u32 - 1;
+        assert!(f.repairs.iter().any(|r| r.start == last * 10), "newest finished kept");
+    }
 
     #[test]
     fn repair_slots_are_reused_and_bounded() {
