@@ -968,9 +968,7 @@ impl FlowShield {
             self.rate_max.update_max(now, self.rate_now_kbps, cfg.rate_max_window_us);
         }
         let rate_pct = self
-            .rate_max
-            .get()
-            .filter(|&m| m > 0)
+            .delivery_rate_max_kbps()
             .map_or(0, |m| (u64::from(self.rate_now_kbps) * 100 / u64::from(m)) as u32);
         if let (true, Some(m)) = (t.min_clean_rtt != u32::MAX, min_rtt) {
             self.queue_us = Some(t.min_clean_rtt.saturating_sub(m));

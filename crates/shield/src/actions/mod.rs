@@ -38,7 +38,7 @@ use crate::seq::{seq_gt, seq_le, seq_lt, seq_span};
 use crate::verdict::Verdict;
 
 use pacing::AckPacer;
-use reserve::AckReserve;
+use reserve::{AckReserve, Release};
 
 const REPAIRS: usize = 8;
 
@@ -192,14 +192,12 @@ impl FlowActions {
         emits: &mut Emits,
     ) {
         let act = flow.acting_class(group, now_ns, cfg) == Class::Jitter;
-        let paced = self.pacer.holding();
         let released = self.reserve.on_timer(flow, &mut self.pacer, act, now_ns, &cfg.actions);
-        if let Some((ack, window)) = released {
+        if let Some((ack, window, by)) = released {
             if emits.push(Emit::AckToCore { ack, window }) {
-                let n = if paced && act && cfg.actions.ack_pacing {
-                    &mut self.stats.pace_releases
-                } else {
-                    &mut self.stats.reserve_releases
+                let n = match by {
+                    Release::Pacing => &mut self.stats.pace_releases,
+                    Release::Reserve => &mut self.stats.reserve_releases,
                 };
                 *n = n.saturating_add(1);
             } else {

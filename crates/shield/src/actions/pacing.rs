@@ -20,6 +20,11 @@ use crate::seq::{seq_gt, seq_span};
 
 use super::config::ActionConfig;
 
+/// kbit/s x percent x ns per byte: a rate in kbit/s at a gain in percent
+/// delivers `rate x gain x ns / this` bytes in `ns` (x 1000 bit, / 8 bit per
+/// byte, / 1e9 ns per s, / 100 %).
+const KBPS_PCT_NS_PER_BYTE: u128 = 800_000_000;
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct AckPacer {
     /// Bytes S may still be acknowledged right away.
@@ -44,9 +49,8 @@ impl AckPacer {
     fn fill(&mut self, rate_kbps: u32, depth: u32, now_ns: u64, a: &ActionConfig) {
         let dt = now_ns.saturating_sub(self.filled_ns);
         self.filled_ns = now_ns;
-        // kbit/s x ns -> bytes: x 1000 / 8 / 1e9.
         let add = u128::from(rate_kbps) * u128::from(a.ack_pacing_gain_pct) * u128::from(dt)
-            / 800_000_000;
+            / KBPS_PCT_NS_PER_BYTE;
         self.tokens = (u128::from(self.tokens) + add).min(u128::from(depth)) as u32;
     }
 
@@ -93,7 +97,7 @@ impl AckPacer {
         let refill = flow.delivery_rate_max_kbps().map_or(overdue, |rate| {
             let need = u64::from(flow.mss().saturating_sub(self.tokens));
             let per = u64::from(rate) * u64::from(a.ack_pacing_gain_pct.max(1));
-            self.filled_ns + (need * 800_000_000).div_ceil(per.max(1))
+            self.filled_ns + (need * KBPS_PCT_NS_PER_BYTE as u64).div_ceil(per.max(1))
         });
         Some(refill.min(overdue))
     }

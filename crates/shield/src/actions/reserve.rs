@@ -38,6 +38,15 @@ pub(crate) struct AckReserve {
     bound: Option<u32>,
 }
 
+/// Which rule a timer release came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Release {
+    /// The pacer's bucket refilled (or its hold became overdue).
+    Pacing,
+    /// Stall protection: a reserve segment, or the whole reserve.
+    Reserve,
+}
+
 /// What S gets for one of R's ACKs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ToSender {
@@ -183,7 +192,7 @@ impl AckReserve {
     /// Timer: release what the pacer allows if it holds part of R's ACK;
     /// else one reserve segment if J has been quiet long enough, or the
     /// whole reserve if the flow no longer acts. Returns (ack, window) to
-    /// send to S, if any.
+    /// send to S and which rule released it, if any.
     pub(crate) fn on_timer(
         &mut self,
         flow: &FlowShield,
@@ -191,7 +200,7 @@ impl AckReserve {
         act: bool,
         now_ns: u64,
         a: &ActionConfig,
-    ) -> Option<(u32, u16)> {
+    ) -> Option<(u32, u16, Release)> {
         if !self.held(flow) {
             pacer.clear();
             return None;
@@ -207,7 +216,7 @@ impl AckReserve {
             }
             let (field, _) = self.window_for(ack, flow.receiver_window_raw(), shift);
             self.note_sent(ack, field, shift);
-            return Some((ack, field));
+            return Some((ack, field, Release::Pacing));
         }
         pacer.clear();
         let idle = flow.sender_max() == r_una;
@@ -219,7 +228,7 @@ impl AckReserve {
             self.idle_release_ns = 0;
             let field = window_field(self.right_edge, r_una, shift).max(1);
             self.note_sent(r_una, field, shift);
-            return Some((r_una, field));
+            return Some((r_una, field, Release::Reserve));
         }
         let rto = flow.sender_rto_us();
         let fire_quiet = pct(rto, a.release_at_rto_pct);
@@ -232,7 +241,7 @@ impl AckReserve {
         self.note_sent(ack, field, shift);
         // S restarts its RTO on this ACK: the next release one period later.
         self.next_release_ns = now_ns.saturating_add(u64::from(fire_quiet) * 1_000);
-        Some((ack, field))
+        Some((ack, field, Release::Reserve))
     }
 }
 
