@@ -266,6 +266,8 @@ def reference_case(case):
     """The clean case a profile's goodput is compared with."""
     if case.startswith("lfn"):
         return "lfn-clean"
+    if case.startswith("upf"):
+        return "upf-clean"
     if case == "congestion" or case.endswith("@4"):
         return "congestion"
     return "clean"

@@ -5,6 +5,13 @@
 #   snd0 ──veth── box0 [bridge | jitterguard] box1 ──veth── emu0 [jg-linkem] emu1 ──veth── rcv0
 #   198.18.0.1/24      (core)            (access)                              198.18.0.2/24
 #
+# A profile with a [core] table (the sender's Internet path in front of a
+# UPF) gets a fifth namespace between the sender and the box, with a second,
+# delay-only emulator:
+#
+#   snd0 ──veth── core0 [jg-linkem --side core] core1 ──veth── box0 ...
+#          (jg-core)
+#
 # Usage:
 #   testbed.sh up [--box none|jitterguard] [--mode passthrough|monitor|shield]
 #                 [--profile FILE] [--cc cubic|bbr|reno] [--seed N]
@@ -32,7 +39,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
 STATE="${TESTBED_STATE:-/run/jg-testbed}"
-NAMESPACES=(jg-snd jg-box jg-emu jg-rcv)
+NAMESPACES=(jg-snd jg-core jg-box jg-emu jg-rcv)
 SND_IP=198.18.0.1
 RCV_IP=198.18.0.2
 
@@ -147,6 +154,7 @@ cmd_down() {
     stop_pidfile "$STATE/iperf3.pid" iperf3
     stop_pidfile "$STATE/jitterguard.pid" jitterguard
     stop_pidfile "$STATE/linkem.pid" jg-linkem
+    stop_pidfile "$STATE/linkem-core.pid" jg-linkem
     local ns
     for ns in "${NAMESPACES[@]}"; do
         if ip netns list | grep -qw "^$ns"; then
@@ -179,22 +187,33 @@ cmd_up() {
         JG_BIN="${JG_BIN:-${CARGO_TARGET_DIR:-$REPO/target}/release/jitterguard}"
         [ -x "$JG_BIN" ] || die "jitterguard binary $JG_BIN not found (cargo build --release -p jitterguard, or set JG_BIN)"
     fi
+    local core_delay
+    core_delay="$("$linkem" --profile "$PROFILE" --check | python3 -c 'import json, sys; print(json.load(sys.stdin)["core_delay_ms"] or "")')" \
+        || die "profile $PROFILE does not load"
     cmd_down >/dev/null 2>&1 || true
     mkdir -p "$STATE"
 
-    local ns
-    for ns in "${NAMESPACES[@]}"; do
+    local ns used=(jg-snd jg-box jg-emu jg-rcv)
+    [ -n "$core_delay" ] && used+=(jg-core)
+    for ns in "${used[@]}"; do
         ip netns add "$ns"
         in_ns "$ns" ip link set lo up
         ns_sysctls "$ns"
     done
 
-    ip link add snd0 netns jg-snd type veth peer name box0 netns jg-box
+    local links=(jg-box:box0 jg-box:box1 jg-emu:emu0 jg-emu:emu1 jg-rcv:rcv0 jg-snd:snd0)
+    if [ -n "$core_delay" ]; then
+        ip link add snd0 netns jg-snd type veth peer name core0 netns jg-core
+        ip link add core1 netns jg-core type veth peer name box0 netns jg-box
+        links+=(jg-core:core0 jg-core:core1)
+    else
+        ip link add snd0 netns jg-snd type veth peer name box0 netns jg-box
+    fi
     ip link add box1 netns jg-box type veth peer name emu0 netns jg-emu
     ip link add emu1 netns jg-emu type veth peer name rcv0 netns jg-rcv
 
     local pair
-    for pair in jg-snd:snd0 jg-box:box0 jg-box:box1 jg-emu:emu0 jg-emu:emu1 jg-rcv:rcv0; do
+    for pair in "${links[@]}"; do
         ns="${pair%%:*}"
         local ifname="${pair##*:}"
         in_ns "$ns" ip link set "$ifname" mtu 1500
@@ -205,6 +224,10 @@ cmd_up() {
     in_ns jg-box ip link set box1 promisc on
     in_ns jg-emu ip link set emu0 promisc on
     in_ns jg-emu ip link set emu1 promisc on
+    if [ -n "$core_delay" ]; then
+        in_ns jg-core ip link set core0 promisc on
+        in_ns jg-core ip link set core1 promisc on
+    fi
 
     in_ns jg-snd ip addr add "$SND_IP/24" dev snd0
     in_ns jg-rcv ip addr add "$RCV_IP/24" dev rcv0
@@ -226,6 +249,11 @@ cmd_up() {
     ip netns exec jg-emu "${rt[@]}" "$linkem" --a emu0 --b emu1 --profile "$PROFILE" --seed "$SEED" --json \
         >"$STATE/linkem.log" 2>&1 &
     echo $! >"$STATE/linkem.pid"
+    if [ -n "$core_delay" ]; then
+        ip netns exec jg-core "${rt[@]}" "$linkem" --a core0 --b core1 --side core --profile "$PROFILE" --json \
+            >"$STATE/linkem-core.log" 2>&1 &
+        echo $! >"$STATE/linkem-core.pid"
+    fi
 
     if [ "$BOX" = none ]; then
         in_ns jg-box ip link add br0 type bridge forward_delay 0 stp_state 0
@@ -253,6 +281,7 @@ profile=$PROFILE
 cc=$CC
 seed=$SEED
 linkem=$linkem
+core_delay_ms=${core_delay}
 EOF
     if ! wait_for_path; then
         log "no TCP path through the bed; logs in $STATE"
@@ -263,7 +292,8 @@ EOF
 }
 
 cmd_status() {
-    local ns running=0
+    local ns running=0 expected=4
+    grep -q '^core_delay_ms=.' "$STATE/config" 2>/dev/null && expected=5
     for ns in "${NAMESPACES[@]}"; do
         if ip netns list | grep -qw "^$ns"; then
             running=$((running + 1))
@@ -275,14 +305,14 @@ cmd_status() {
     done
     [ -f "$STATE/config" ] && sed 's/^/config /' "$STATE/config"
     local name
-    for name in linkem jitterguard iperf3; do
+    for name in linkem linkem-core jitterguard iperf3; do
         if [ -f "$STATE/$name.pid" ]; then
             local pid
             pid="$(cat "$STATE/$name.pid")"
             if kill -0 "$pid" 2>/dev/null; then echo "$name: running (pid $pid)"; else echo "$name: dead (pid $pid)"; fi
         fi
     done
-    [ "$running" -eq "${#NAMESPACES[@]}" ]
+    [ "$running" -eq "$expected" ]
 }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces)"

@@ -39,9 +39,6 @@ const F_WINDOW_SEEN: u16 = 1 << 7;
 const F_RWND_LIMITED: u16 = 1 << 8;
 /// `una` is a cumulative ACK R actually sent (not an anchor from S's side).
 const F_UNA_FROM_R: u16 = 1 << 9;
-/// A classifier tick has seen loss at high queuing delay (drop-tail
-/// overflow) within the impairment memory; `queue_loss_at` says when.
-const F_SAW_QUEUE_LOSS: u16 = 1 << 10;
 
 /// Segment size assumed for a dupACK hole when R announced no MSS.
 const DEFAULT_MSS: u32 = 1460;
@@ -130,8 +127,6 @@ pub struct FlowShield {
     /// Latest impairment seen by a tick: (when, what, its measurement).
     impairment_at: Micros,
     impairment: Option<(Reason, u32)>,
-    /// Last tick that saw loss at high queuing delay.
-    queue_loss_at: Micros,
     isn_s: u32,
     isn_r: u32,
     s_syn_at: Micros,
@@ -194,7 +189,6 @@ impl FlowShield {
             queue_us: None,
             impairment_at: 0,
             impairment: None,
-            queue_loss_at: 0,
             isn_s: 0,
             isn_r: 0,
             s_syn_at: 0,
@@ -270,38 +264,37 @@ impl FlowShield {
     }
 
     /// The class the actions obey right now: [`effective_class`], except
-    /// that a flow that is Congested only by caution or by a queue it built
-    /// itself (slow start does that) counts as Jitter while the holes R
-    /// reports on J are isolated: at most three, each at most two segments,
-    /// at least four segments apart. Why: a drop-tail overflow drops bursts
-    /// (in slow start every other segment once the buffer is full) and shows
-    /// as loss at high queuing delay; radio loss makes sparse, isolated
-    /// single-segment holes. And only while J's latest RTT sample sits
-    /// within the queue threshold of the baseline: with a queue building
-    /// (slow start overshooting, the sender recovering from an overflow) the
-    /// box stays out of the sender's own loss recovery.
-    /// Without this, every loss in the first ticks reaches the sender and
-    /// CUBIC spends the rest of the transfer regrowing from a tiny ssthresh.
-    /// Loss at high queuing delay on the flow in the last
-    /// `impairment_memory_us`, or a group Congested on measured evidence,
-    /// switch the rule off.
+    /// that a Congested flow counts as Jitter while the holes R reports on
+    /// J are isolated (at most three, each at most two segments, at least
+    /// four segments apart) and J's latest RTT sample sits within the queue
+    /// threshold of the baseline. Why: a drop-tail queue drops only when it
+    /// is full, and then in bursts (in slow start every other segment);
+    /// radio loss makes sparse single-segment holes at any queue level.
+    /// While a queue stands (the sender's own, slow start overshooting, or
+    /// other flows'), the box stays out of the sender's loss recovery.
+    ///
+    /// The rule looks at the present only. It once also held off for 3 s
+    /// after loss at high queuing delay on the flow, and whenever the path
+    /// group was Congested on such evidence: on the bed (0.5 % loss, RTT
+    /// split 24 ms before the box, 16 ms behind it, CUBIC) one random loss
+    /// while slow start had built a queue then kept the box out for
+    /// seconds, every later loss reached the sender, and CUBIC went from
+    /// ~300 to ~30 segments (3 runs each, 17.7-29.5 Mbit/s with the hold,
+    /// 40.8-46.1 without; docs/BENCHMARKS.md, "Acting on the present").
     ///
     /// [`effective_class`]: FlowShield::effective_class
-    pub fn acting_class(&self, group: &GroupState, now_ns: u64, cfg: &ShieldConfig) -> Class {
+    pub fn acting_class(&self, group: &GroupState, cfg: &ShieldConfig) -> Class {
         let c = self.effective_class(group);
-        if c != Class::Congested || group.vetoes() {
+        if c != Class::Congested {
             return c;
         }
-        let now = self.clock.micros(now_ns);
-        let queue_loss = self.flags & F_SAW_QUEUE_LOSS != 0
-            && elapsed(now, self.queue_loss_at) <= cfg.impairment_memory_us;
         let no_queue = match (self.rtt.baseline(), self.rtt.samples > 0) {
             (Some(base), true) => {
                 self.rtt.latest.saturating_sub(base) <= cfg.queue_threshold_us(base)
             }
             _ => false,
         };
-        if queue_loss || !no_queue || !self.holes_isolated() {
+        if !no_queue || !self.holes_isolated() {
             return c;
         }
         Class::Jitter
@@ -694,6 +687,12 @@ impl FlowShield {
         }
         if ack == self.una {
             self.flags |= F_UNA_FROM_R;
+            // No cumulative progress: while a hole is open that is every
+            // ACK for an RTT or more, and the SACK blocks are the only
+            // measure of J's queue meanwhile.
+            if let Some(at) = self.seq_samples.on_sack(regular) {
+                self.rtt_sample(now, at, cfg);
+            }
         }
         self.close_filled_holes(now, regular);
         let mut gaps = [(0u32, 0u32); 4];
@@ -995,10 +994,6 @@ impl FlowShield {
         self.ticks = self.ticks.saturating_add(1);
         let ev = evidence(&f, cfg);
         self.last_reason = ev.reason;
-        if ev.reason == Reason::LossAtHighQueue {
-            self.flags |= F_SAW_QUEUE_LOSS;
-            self.queue_loss_at = now;
-        }
         group.record_vote(now_ns, ev.class, ev.reason, cfg);
         if let Some(from) = self.hyst.vote(ev.class, ev.strong, cfg) {
             let at = self.now_ms(now_ns);

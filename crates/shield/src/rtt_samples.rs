@@ -51,6 +51,20 @@ impl SeqSampleRing {
     }
 
     /// Karn: forget every entry whose segment ends after `seq`.
+    /// RTT sample from R's SACK blocks (RACK measures the same way): the
+    /// send time of the newest recorded segment whose end a block covers.
+    /// That entry and every older one are dropped: older entries are either
+    /// covered too or inside a hole below the block, and a hole's
+    /// cumulative ACK would measure its repair, not the path.
+    pub(crate) fn on_sack(&mut self, blocks: &[(u32, u32)]) -> Option<Micros> {
+        let covered = |end: u32| blocks.iter().any(|&(l, r)| seq_gt(end, l) && seq_le(end, r));
+        let i = self.entries().iter().rposition(|&(end, _)| covered(end))?;
+        let at = self.e.get(i).map(|&(_, at)| at)?;
+        self.e.copy_within((i + 1).min(SEQ_SLOTS).., 0);
+        self.len -= (i + 1) as u8;
+        Some(at)
+    }
+
     pub(crate) fn invalidate_after(&mut self, seq: u32) {
         let keep = self.entries().iter().take_while(|(end, _)| seq_le(*end, seq)).count();
         self.len = keep as u8;
@@ -121,6 +135,20 @@ mod tests {
         assert_eq!(r.len(), 1);
         assert_eq!(r.on_ack(base.wrapping_add(3000)), Some(30));
         assert_eq!(r.len(), 0);
+    }
+
+    #[test]
+    fn sack_blocks_sample_the_newest_covered_segment() {
+        let mut r = SeqSampleRing::default();
+        for i in 1..=4u32 {
+            r.push(i * 100, i);
+        }
+        assert_eq!(r.on_sack(&[(450, 600)]), None, "no recorded end inside the block");
+        // Segment 100..200 is the hole; 200..300 arrived: a sample of the
+        // segment ending at 300, and the hole's entry goes with it.
+        assert_eq!(r.on_sack(&[(200, 300)]), Some(3));
+        assert_eq!(r.len(), 1);
+        assert_eq!(r.on_ack(400), Some(4));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `jg-linkem --a IFACE --b IFACE --profile FILE [--seed N] [--stats-every S] [--json]`
+//! `jg-linkem --a IFACE --b IFACE --profile FILE [--side access|core] [--seed N] [--stats-every S] [--json]`
+//! `jg-linkem --profile FILE --check`
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use clap::Parser;
 use jg_linkem::bridge::{Bridge, DirectionState, LoopOptions};
 use jg_linkem::link::{Direction, Link};
 use jg_linkem::packet_socket::{set_timer_slack_ns, PacketSocket};
-use jg_linkem::profile::Profile;
+use jg_linkem::profile::{Profile, Side};
 use jg_linkem::release_queue::ReleaseQueue;
 use jg_linkem::shutdown;
 use jg_linkem::stats::DirectionStats;
@@ -21,14 +22,23 @@ use jg_linkem::stats::DirectionStats;
 #[command(name = "jg-linkem", version)]
 struct Args {
     /// Interface a (sender side).
-    #[arg(long)]
-    a: String,
+    #[arg(long, required_unless_present = "check")]
+    a: Option<String>,
     /// Interface b (receiver side).
-    #[arg(long)]
-    b: String,
+    #[arg(long, required_unless_present = "check")]
+    b: Option<String>,
     /// Profile TOML file.
     #[arg(long)]
     profile: PathBuf,
+    /// Which part of the profile to emulate: the access path (box to
+    /// receiver) or the delay-only core path of its `[core]` table (sender
+    /// to box).
+    #[arg(long, value_enum, default_value_t = Side::Access)]
+    side: Side,
+    /// Validate the profile, print one JSON line (name, flows, core delay)
+    /// and exit.
+    #[arg(long)]
+    check: bool,
     /// Seed for loss, jitter and stall draws (same seed, same schedule).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -68,12 +78,24 @@ fn direction_state(
 fn main() -> Result<()> {
     let args = Args::parse();
     let profile = Profile::load(&args.profile)?;
+    if args.check {
+        let core_delay_ms = profile.core.map(|c| c.delay_ms);
+        println!(
+            "{}",
+            serde_json::json!({"name": profile.name, "flows": profile.flows, "core_delay_ms": core_delay_ms})
+        );
+        return Ok(());
+    }
+    let profile = profile.side(args.side)?;
+    let (Some(a_name), Some(b_name)) = (&args.a, &args.b) else {
+        anyhow::bail!("--a and --b are required (except with --check)");
+    };
     shutdown::install().context("installing signal handlers")?;
     if let Err(e) = set_timer_slack_ns(1_000) {
         eprintln!("jg-linkem: cannot lower timer slack ({e}); releases may be up to 50 µs late");
     }
-    let a = PacketSocket::open(&args.a).with_context(|| format!("opening {}", args.a))?;
-    let b = PacketSocket::open(&args.b).with_context(|| format!("opening {}", args.b))?;
+    let a = PacketSocket::open(a_name).with_context(|| format!("opening {a_name}"))?;
+    let b = PacketSocket::open(b_name).with_context(|| format!("opening {b_name}"))?;
     let directions = [
         direction_state(&profile, Direction::AToB, args.seed, args.buffers)?,
         direction_state(&profile, Direction::BToA, args.seed, args.buffers)?,

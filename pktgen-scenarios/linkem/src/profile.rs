@@ -28,6 +28,30 @@ pub struct Profile {
     pub a_to_b: DirectionConfig,
     /// ACK direction: interface `b` → interface `a`.
     pub b_to_a: DirectionConfig,
+    /// The path between the sender and the box, when it is more than a
+    /// cable: a UPF or a mobile core sits between a server on the Internet
+    /// and the radio, so the sender's RTT is longer than the jittery
+    /// segment's. A second emulator (`jg-linkem --side core`, started by
+    /// `testbed.sh` when this table is present) emulates it.
+    #[serde(default)]
+    pub core: Option<CoreConfig>,
+}
+
+/// The sender's side of the box: a fixed delay, no bottleneck, no loss.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CoreConfig {
+    /// One-way delay in milliseconds, the same in both directions.
+    pub delay_ms: f64,
+}
+
+/// Which part of a profile one emulator instance plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Side {
+    /// The jittery access path between the box and the receiver (`a_to_b`, `b_to_a`).
+    Access,
+    /// The delay-only path between the sender and the box (`[core]`).
+    Core,
 }
 
 fn default_flows() -> u32 {
@@ -35,7 +59,7 @@ fn default_flows() -> u32 {
 }
 
 /// The emulated link in one direction.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DirectionConfig {
     /// Bottleneck rate in Mbit/s of Ethernet frame bytes (header included,
@@ -103,7 +127,31 @@ impl Profile {
         if profile.flows == 0 {
             bail!("flows must be at least 1");
         }
+        if let Some(core) = profile.core {
+            finite_non_negative("core.delay_ms", core.delay_ms).context("table core")?;
+        }
         Ok(profile)
+    }
+
+    /// The links one emulator instance plays: the profile itself for the
+    /// access side, a delay-only link both ways for the core side.
+    pub fn side(&self, side: Side) -> Result<Self> {
+        match side {
+            Side::Access => Ok(self.clone()),
+            Side::Core => {
+                let Some(core) = self.core else {
+                    bail!("profile {} has no [core] table", self.name);
+                };
+                let link = DirectionConfig { delay_ms: core.delay_ms, ..DirectionConfig::default() };
+                Ok(Self {
+                    name: format!("{}/core", self.name),
+                    a_to_b: link.clone(),
+                    b_to_a: link,
+                    core: None,
+                    ..self.clone()
+                })
+            }
+        }
     }
 }
 
@@ -191,6 +239,20 @@ mod tests {
             JitterConfig::Stalls { min_ms: 100.0, max_ms: 400.0, mean_interval_ms: 2000.0 }
         );
         assert_eq!(p.b_to_a.jitter, JitterConfig::None);
+    }
+
+    #[test]
+    fn the_core_side_is_a_delay_only_link_both_ways() {
+        assert!(Profile::parse(STALLS).unwrap().side(Side::Core).is_err());
+        let p = Profile::parse(&format!("{STALLS}\n[core]\ndelay_ms = 12.5\n")).unwrap();
+        assert_eq!(p.core, Some(CoreConfig { delay_ms: 12.5 }));
+        assert_eq!(p.side(Side::Access).unwrap(), p);
+        let core = p.side(Side::Core).unwrap();
+        let link = DirectionConfig { delay_ms: 12.5, ..DirectionConfig::default() };
+        assert_eq!((core.a_to_b.clone(), core.b_to_a.clone()), (link.clone(), link));
+        assert_eq!(core.core, None);
+        assert!(Profile::parse(&format!("{STALLS}\n[core]\ndelay_ms = -1\n")).is_err());
+        assert!(Profile::parse(&format!("{STALLS}\n[core]\nloss = 0.1\n")).is_err());
     }
 
     #[test]

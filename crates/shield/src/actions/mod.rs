@@ -160,7 +160,7 @@ impl FlowActions {
                 ..FlowActions::default()
             };
         }
-        let jitter = flow.acting_class(group, now_ns, cfg) == Class::Jitter;
+        let jitter = flow.acting_class(group, cfg) == Class::Jitter;
         self.refresh(flow, now_ns, &cfg.actions);
         match seg.dir {
             Dir::FromCore => self.on_sender_segment(flow, jitter, seg, &cfg.actions, emits),
@@ -191,7 +191,7 @@ impl FlowActions {
         cfg: &ShieldConfig,
         emits: &mut Emits,
     ) {
-        let act = flow.acting_class(group, now_ns, cfg) == Class::Jitter;
+        let act = flow.acting_class(group, cfg) == Class::Jitter;
         let released = self.reserve.on_timer(flow, &mut self.pacer, act, now_ns, &cfg.actions);
         if let Some((ack, window, by)) = released {
             if emits.push(Emit::AckToCore { ack, window }) {
