@@ -60,8 +60,25 @@ CSV_FIELDS = [
     "goodput_mbps", "sender_mbps", "retransmits", "per_flow_mbps", "jain",
     "ss_cwnd_end", "ss_retrans_end", "emu_dropped_queue", "emu_dropped_random",
     "emu_max_queue_delay_ms", "emu_lateness_p99_us", "emu_lateness_max_us",
-    "emu_stalled_busy_ms", "error",
+    "emu_stalled_busy_ms", "error", "sender_recoveries", "sender_undos",
 ]
+# The sender's own account (nstat in jg-snd, a fresh namespace per run):
+# how often it entered SACK recovery, and how often it undid a cut.
+SENDER_RECOVERY = ["TcpExtTCPSackRecovery"]
+SENDER_UNDO = ["TcpExtTCPFullUndo", "TcpExtTCPPartialUndo", "TcpExtTCPDSACKUndo",
+               "TcpExtTCPLossUndo"]
+
+
+def sender_counters():
+    """Sums of the sender namespace's recovery and undo counters, or {}."""
+    proc = subprocess.run(["ip", "netns", "exec", "jg-snd", "nstat", "-saz", "--json"],
+                          text=True, capture_output=True)
+    try:
+        k = json.loads(proc.stdout)["kernel"]
+    except (json.JSONDecodeError, KeyError):
+        return {}
+    return {"sender_recoveries": sum(k.get(n, 0) for n in SENDER_RECOVERY),
+            "sender_undos": sum(k.get(n, 0) for n in SENDER_UNDO)}
 
 
 def parse_args():
@@ -201,6 +218,7 @@ def one_run(args, profile, flows, cc, arm, run, raw_dir):
         row["jain"] = round(j, 4) if j is not None else ""
         row["ss_cwnd_end"] = ss.get("cwnd", "")
         row["ss_retrans_end"] = ss.get("retrans", "")
+        row.update(sender_counters())
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, RuntimeError,
             json.JSONDecodeError, KeyError, OSError) as e:
         detail = getattr(e, "stderr", "") or ""
@@ -231,6 +249,12 @@ def run_campaign(args, csv_path):
     print(f"{total} runs of {args.duration} s: about {total * (args.duration + 4) / 60:.0f} min",
           file=sys.stderr)
     mode = "a" if args.append and csv_path.exists() else "w"
+    if mode == "a":
+        with open(csv_path, newline="") as f:
+            header = next(csv.reader(f), [])
+        if header != CSV_FIELDS:
+            sys.exit(f"{csv_path} has other columns than this script writes; "
+                     "start a new campaign (--name) instead of --append")
     done = 0
     with open(csv_path, mode, newline="") as f:
         writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
@@ -288,6 +312,8 @@ def summarise(rows):
             "goodput": median_or_none(r["goodput_mbps"] for r in ok),
             "retrans": median_or_none(r["retransmits"] for r in ok),
             "jain": median_or_none(r["jain"] for r in ok),
+            "recoveries": median_or_none(r.get("sender_recoveries") for r in ok),
+            "undos": median_or_none(r.get("sender_undos") for r in ok),
             "lateness_p99": median_or_none(r["emu_lateness_p99_us"] for r in ok),
             "n": len(ok), "failed": len(rs) - len(ok),
             "runs": sorted(float(r["goodput_mbps"]) for r in ok),
@@ -333,6 +359,27 @@ def uptime_section(rows, summary, ccs, arms, cases):
     return out
 
 
+def recovery_section(summary, ccs, arms, cases):
+    """The sender's SACK recoveries and undone cuts per run (nstat), if recorded."""
+    lines = []
+    for cc in ccs:
+        for case in cases:
+            cells = []
+            for arm in arms:
+                s = summary.get((case, cc, arm))
+                has = s and s["recoveries"] is not None
+                cells.append(f"{s['recoveries']:.0f} ({fmt(s['undos'], 0)} undone)" if has else "–")
+            if any(c != "–" for c in cells):
+                lines.append(f"| {cc} | {case} | " + " | ".join(cells) + " |")
+    if not lines:
+        return []
+    return ["## Sender recoveries\n",
+            "Medians per run of the sender's `TcpExtTCPSackRecovery` (entries into SACK "
+            "recovery) and, in brackets, of its undone cuts (`TCPFullUndo` + `TCPPartialUndo` "
+            "+ `TCPDSACKUndo` + `TCPLossUndo`), from `nstat` in jg-snd after the transfer.\n",
+            "| cc | case | " + " | ".join(arms) + " |", "|---|---|" + "---|" * len(arms)] + lines + [""]
+
+
 def write_report(args, rows, md_path, plot_dir, command):
     summary = summarise(rows)
     cases = ordered({r["case"] for r in rows}, DEFAULT_PROFILES + ["loss-0.5@4"])
@@ -352,7 +399,7 @@ def write_report(args, rows, md_path, plot_dir, command):
     out.append("* Goodput = iperf3 receiver bytes / time (TCP payload), summed over flows.")
     out.append("* \"of clean\" = median goodput / median goodput of the reference clean case "
                "with the same congestion control and arm (`clean` for 1 flow, `congestion` "
-               "for 4 flows, `lfn-clean` for the 200 Mbit/s path).")
+               "for 4 flows, `lfn-clean` for the 200 Mbit/s path, `upf-clean` for the upf-* profiles).")
     out.append(f"* Machine: {machine_description()}\n")
     for cc in ccs:
         out.append(f"## {cc.upper()}\n")
@@ -393,6 +440,7 @@ def write_report(args, rows, md_path, plot_dir, command):
             cells.append(", ".join(jains) or "–")
             out.append("| " + " | ".join(str(c) for c in cells) + " |")
         out.append("")
+    out += recovery_section(summary, ccs, arms, cases)
     out += uptime_section(rows, summary, ccs, arms, cases)
     notes = md_path.with_name(f"{args.name}-notes.md")
     if notes.exists():

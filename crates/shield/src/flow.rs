@@ -279,8 +279,9 @@ impl FlowShield {
     /// split 24 ms before the box, 16 ms behind it, CUBIC) one random loss
     /// while slow start had built a queue then kept the box out for
     /// seconds, every later loss reached the sender, and CUBIC went from
-    /// ~300 to ~30 segments (3 runs each, 17.7-29.5 Mbit/s with the hold,
-    /// 40.8-46.1 without; docs/BENCHMARKS.md, "Acting on the present").
+    /// ~300 to ~30 segments (with this and the SACK-block RTT samples:
+    /// median of 3 runs 31.9 -> 42.5 Mbit/s; docs/BENCHMARKS.md, "Acting on
+    /// the present, and the box at a UPF").
     ///
     /// [`effective_class`]: FlowShield::effective_class
     pub fn acting_class(&self, group: &GroupState, cfg: &ShieldConfig) -> Class {
@@ -687,9 +688,10 @@ impl FlowShield {
         }
         if ack == self.una {
             self.flags |= F_UNA_FROM_R;
-            // No cumulative progress: while a hole is open that is every
-            // ACK for an RTT or more, and the SACK blocks are the only
-            // measure of J's queue meanwhile.
+            // The newest segment R's SACK blocks cover is a sample too (RACK
+            // measures so): while a hole is open the cumulative ACK does not
+            // move for an RTT or more, and the blocks are the only measure
+            // of J's queue meanwhile.
             if let Some(at) = self.seq_samples.on_sack(regular) {
                 self.rtt_sample(now, at, cfg);
             }

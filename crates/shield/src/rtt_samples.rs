@@ -50,7 +50,6 @@ impl SeqSampleRing {
         sample
     }
 
-    /// Karn: forget every entry whose segment ends after `seq`.
     /// RTT sample from R's SACK blocks (RACK measures the same way): the
     /// send time of the newest recorded segment whose end a block covers.
     /// That entry and every older one are dropped: older entries are either
@@ -65,6 +64,7 @@ impl SeqSampleRing {
         Some(at)
     }
 
+    /// Karn: forget every entry whose segment ends after `seq`.
     pub(crate) fn invalidate_after(&mut self, seq: u32) {
         let keep = self.entries().iter().take_while(|(end, _)| seq_le(*end, seq)).count();
         self.len = keep as u8;

@@ -702,3 +702,55 @@ fn window_does_not_open_during_a_stall_on_j() {
     });
     assert_eq!(v, Verdict::Forward);
 }
+
+/// A flow the classifier holds Congested after a sustained queue (80 ms
+/// RTT on a 40 ms path) that has since drained: J's latest RTT sample is
+/// back at the baseline, the class not yet (hysteresis).
+fn congested_flow_with_drained_queue() -> Scripted {
+    let mut s = Scripted::new(shield_cfg());
+    s.steady(1_000_000, 40_000);
+    s.steady(1_000_000, 80_000);
+    s.steady(150_000, 40_000);
+    assert_eq!(s.flow.class(), Class::Congested);
+    s
+}
+
+/// S sends four segments, R reports the first missing 40 ms later; the
+/// box does not repair a hole that young. Returns the segments.
+fn young_hole(s: &mut Scripted, a: &mut FlowActions) -> Vec<u32> {
+    let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    let (_, e) = act(s, a, ack_seg(segs[0], &[(segs[1], segs[3].wrapping_add(M))]));
+    assert!(retransmits(&e).is_empty(), "young");
+    segs
+}
+
+#[test]
+fn isolated_loss_after_the_queue_drained_is_repaired_though_the_class_says_congested() {
+    // `FlowShield::acting_class` looks at the present: an isolated hole
+    // with no queue on J is radio loss, whatever the last seconds held.
+    let mut s = congested_flow_with_drained_queue();
+    let mut a = FlowActions::new();
+    let segs = young_hole(&mut s, &mut a);
+    // Past the reorder window (4x J's delay variation, still ~1 ms here).
+    s.advance_us(10_000);
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &[(segs[1], segs[3].wrapping_add(M))]));
+    assert_eq!(retransmits(&e), vec![(segs[0], M)]);
+    assert_eq!(s.flow.class(), Class::Congested);
+}
+
+#[test]
+fn queue_seen_in_sack_blocks_while_a_hole_is_open_keeps_the_box_out() {
+    // While a hole is open R's cumulative ACK does not move, so only its
+    // SACK blocks can tell J's queue: here they show one building (the
+    // segments sent after the hole come back after 80 ms, not 40), and the
+    // hole, though old enough, is left to S.
+    let mut s = congested_flow_with_drained_queue();
+    let mut a = FlowActions::new();
+    let segs = young_hole(&mut s, &mut a);
+    let later: Vec<u32> = (0..4).map(|_| s.send()).collect();
+    s.advance_us(80_000); // the hole is 80 ms old: past any reorder window
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &[(segs[1], later[3].wrapping_add(M))]));
+    assert!(retransmits(&e).is_empty(), "a queue stands on J: S's recovery, not the box's");
+    assert_eq!(s.flow.acting_class(&s.group, &s.cfg), Class::Congested);
+}

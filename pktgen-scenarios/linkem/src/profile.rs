@@ -142,7 +142,8 @@ impl Profile {
                 let Some(core) = self.core else {
                     bail!("profile {} has no [core] table", self.name);
                 };
-                let link = DirectionConfig { delay_ms: core.delay_ms, ..DirectionConfig::default() };
+                let link =
+                    DirectionConfig { delay_ms: core.delay_ms, ..DirectionConfig::default() };
                 Ok(Self {
                     name: format!("{}/core", self.name),
                     a_to_b: link.clone(),
