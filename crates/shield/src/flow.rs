@@ -266,8 +266,9 @@ impl FlowShield {
     /// The class the actions obey right now: [`effective_class`], except
     /// that a Congested flow counts as Jitter while the holes R reports on
     /// J are isolated (at most three, each at most two segments, at least
-    /// four segments apart) and J's latest RTT sample sits within the queue
-    /// threshold of the baseline. Why: a drop-tail queue drops only when it
+    /// four segments apart) and J's latest RTT sample (SACK-block samples
+    /// included) sits within the queue threshold of the baseline. Why: a
+    /// drop-tail queue drops only when it
     /// is full, and then in bursts (in slow start every other segment);
     /// radio loss makes sparse single-segment holes at any queue level.
     /// While a queue stands (the sender's own, slow start overshooting, or
@@ -290,9 +291,7 @@ impl FlowShield {
             return c;
         }
         let no_queue = match (self.rtt.baseline(), self.rtt.samples > 0) {
-            (Some(base), true) => {
-                self.rtt.latest.saturating_sub(base) <= cfg.queue_threshold_us(base)
-            }
+            (Some(base), true) => self.rtt.now.saturating_sub(base) <= cfg.queue_threshold_us(base),
             _ => false,
         };
         if !no_queue || !self.holes_isolated() {
@@ -691,9 +690,11 @@ impl FlowShield {
             // The newest segment R's SACK blocks cover is a sample too (RACK
             // measures so): while a hole is open the cumulative ACK does not
             // move for an RTT or more, and the blocks are the only measure
-            // of J's queue meanwhile.
+            // of J's queue meanwhile. Only the acting rule reads it
+            // (`acting_class`): fed to the classifier as well, it shifted
+            // monitor mode's classes on the reordering profile.
             if let Some(at) = self.seq_samples.on_sack(regular) {
-                self.rtt_sample(now, at, cfg);
+                self.rtt.on_sack_sample(elapsed(now, at).max(1));
             }
         }
         self.close_filled_holes(now, regular);

@@ -10,6 +10,11 @@ use crate::windowed::WindowedExtreme;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct RttEstimator {
     pub(crate) latest: u32,
+    /// The latest sample of any kind, SACK-block samples included: what the
+    /// shield's acting rule reads as J's queue right now. SACK samples stay
+    /// out of everything else (smoothed RTT, jitter, baseline, the
+    /// classifier), which keep measuring what they measured before.
+    pub(crate) now: u32,
     pub(crate) srtt: u32,
     /// Smoothed delay variation, scaled by 16 (RFC 3550 keeps J += (|D| - J) / 16).
     jitter16: u32,
@@ -31,8 +36,14 @@ impl RttEstimator {
             self.srtt = ((u64::from(self.srtt) * 7 + u64::from(rtt)) / 8) as u32;
         }
         self.latest = rtt;
+        self.now = rtt;
         self.samples = self.samples.saturating_add(1);
         self.min.update_min(now, rtt, min_window);
+    }
+
+    /// A sample from R's SACK blocks: see `now`.
+    pub(crate) fn on_sack_sample(&mut self, rtt: u32) {
+        self.now = rtt;
     }
 
     /// The SYN / SYN-ACK exchange measured J before any data queued.

@@ -20,6 +20,9 @@ const SEQ_SLOTS: usize = 4;
 pub(crate) struct SeqSampleRing {
     e: [(u32, Micros); SEQ_SLOTS],
     len: u8,
+    /// `sack_sampled` holds the end of the segment `on_sack` sampled last.
+    sack_sampled_set: bool,
+    sack_sampled: u32,
 }
 
 impl SeqSampleRing {
@@ -51,16 +54,18 @@ impl SeqSampleRing {
     }
 
     /// RTT sample from R's SACK blocks (RACK measures the same way): the
-    /// send time of the newest recorded segment whose end a block covers.
-    /// That entry and every older one are dropped: older entries are either
-    /// covered too or inside a hole below the block, and a hole's
-    /// cumulative ACK would measure its repair, not the path.
+    /// send time of the newest recorded segment whose end a block covers,
+    /// each segment once. The entries stay for the cumulative ACK's sample:
+    /// what the classifier measures does not change.
     pub(crate) fn on_sack(&mut self, blocks: &[(u32, u32)]) -> Option<Micros> {
+        let newer = |end: u32| !self.sack_sampled_set || seq_gt(end, self.sack_sampled);
         let covered = |end: u32| blocks.iter().any(|&(l, r)| seq_gt(end, l) && seq_le(end, r));
-        let i = self.entries().iter().rposition(|&(end, _)| covered(end))?;
-        let at = self.e.get(i).map(|&(_, at)| at)?;
-        self.e.copy_within((i + 1).min(SEQ_SLOTS).., 0);
-        self.len -= (i + 1) as u8;
+        let &(end, at) = self.entries().iter().rev().find(|&&(end, _)| covered(end))?;
+        if !newer(end) {
+            return None;
+        }
+        self.sack_sampled = end;
+        self.sack_sampled_set = true;
         Some(at)
     }
 
@@ -145,9 +150,11 @@ mod tests {
         }
         assert_eq!(r.on_sack(&[(450, 600)]), None, "no recorded end inside the block");
         // Segment 100..200 is the hole; 200..300 arrived: a sample of the
-        // segment ending at 300, and the hole's entry goes with it.
+        // segment ending at 300, once.
         assert_eq!(r.on_sack(&[(200, 300)]), Some(3));
-        assert_eq!(r.len(), 1);
+        assert_eq!(r.on_sack(&[(200, 300)]), None, "the same block again: no new sample");
+        assert_eq!(r.on_sack(&[(200, 400)]), Some(4));
+        assert_eq!(r.len(), 4, "the cumulative ACK's samples are untouched");
         assert_eq!(r.on_ack(400), Some(4));
     }
 
