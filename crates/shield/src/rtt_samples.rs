@@ -46,6 +46,12 @@ impl SeqSampleRing {
     /// Retire every entry the cumulative `ack` covers; return the send time
     /// of the newest of them (the one whose ACK this most likely is).
     pub(crate) fn on_ack(&mut self, ack: u32) -> Option<Micros> {
+        // Entries left are all above `ack`, so a sampled end at or below it
+        // need not be remembered (and, forgotten, cannot look newer than
+        // new entries after the sequence space wraps).
+        if self.sack_sampled_set && seq_le(self.sack_sampled, ack) {
+            self.sack_sampled_set = false;
+        }
         let covered = self.entries().iter().take_while(|(end, _)| seq_le(*end, ack)).count();
         let sample = covered.checked_sub(1).and_then(|i| self.e.get(i)).map(|&(_, at)| at);
         self.e.copy_within(covered.min(SEQ_SLOTS).., 0);
