@@ -268,9 +268,9 @@ impl FlowShield {
     /// J are isolated (at most three, each at most two segments, at least
     /// four segments apart) and J's latest RTT sample (SACK-block samples
     /// included) sits within the queue threshold of the baseline. Why: a
-    /// drop-tail queue drops only when it
-    /// is full, and then in bursts (in slow start every other segment);
-    /// radio loss makes sparse single-segment holes at any queue level.
+    /// drop-tail queue drops only when it is full, and then in bursts (in
+    /// slow start every other segment); radio loss makes sparse
+    /// single-segment holes at any queue level.
     /// While a queue stands (the sender's own, slow start overshooting, or
     /// other flows'), the box stays out of the sender's loss recovery.
     ///
@@ -280,9 +280,9 @@ impl FlowShield {
     /// split 24 ms before the box, 16 ms behind it, CUBIC) one random loss
     /// while slow start had built a queue then kept the box out for
     /// seconds, every later loss reached the sender, and CUBIC went from
-    /// ~300 to ~30 segments (with this and the SACK-block RTT samples:
-    /// median of 3 runs 31.9 -> 42.5 Mbit/s; docs/BENCHMARKS.md, "Acting on
-    /// the present, and the box at a UPF").
+    /// ~300 to ~30 segments (with this and the SACK-block RTT samples, on
+    /// that path: 31.9 -> 40.1 Mbit/s, medians of 3 and 6 runs;
+    /// docs/BENCHMARKS.md, "Acting on the present, and the box at a UPF").
     ///
     /// [`effective_class`]: FlowShield::effective_class
     pub fn acting_class(&self, group: &GroupState, cfg: &ShieldConfig) -> Class {

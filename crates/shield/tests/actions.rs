@@ -86,6 +86,17 @@ fn retransmits(e: &Emits) -> Vec<(u32, u32)> {
         .collect()
 }
 
+/// S sends four segments, R reports the first missing 40 ms later; the
+/// box does not repair a hole that young. Returns the segments and the
+/// verdict on R's ACK.
+fn young_hole(s: &mut Scripted, a: &mut FlowActions) -> (Vec<u32>, Verdict) {
+    let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    let (young, e) = act(s, a, ack_seg(segs[0], &[(segs[1], segs[3].wrapping_add(M))]));
+    assert!(e.is_empty(), "a young hole is not repaired yet");
+    (segs, young)
+}
+
 /// One-segment hole (the first of four segments S sends), reported by R
 /// young and again past the reorder window. Returns the segments and the
 /// verdicts on the two ACKs; the second report must have made the box
@@ -94,11 +105,8 @@ fn hole_reported_then_repaired(
     s: &mut Scripted,
     a: &mut FlowActions,
 ) -> (Vec<u32>, Verdict, Verdict) {
-    let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
-    s.advance_us(40_000);
+    let (segs, young) = young_hole(s, a);
     let blocks = [(segs[1], segs[3].wrapping_add(M))];
-    let (young, e) = act(s, a, ack_seg(segs[0], &blocks));
-    assert!(e.is_empty(), "a young hole is not repaired yet");
     s.advance_us(3_000);
     let (repaired, e) = act(s, a, ack_seg(segs[0], &blocks));
     assert_eq!(retransmits(&e), vec![(segs[0], M)]);
@@ -715,23 +723,13 @@ fn congested_flow_with_drained_queue() -> Scripted {
     s
 }
 
-/// S sends four segments, R reports the first missing 40 ms later; the
-/// box does not repair a hole that young. Returns the segments.
-fn young_hole(s: &mut Scripted, a: &mut FlowActions) -> Vec<u32> {
-    let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
-    s.advance_us(40_000);
-    let (_, e) = act(s, a, ack_seg(segs[0], &[(segs[1], segs[3].wrapping_add(M))]));
-    assert!(retransmits(&e).is_empty(), "young");
-    segs
-}
-
 #[test]
 fn isolated_loss_after_the_queue_drained_is_repaired_though_the_class_says_congested() {
     // `FlowShield::acting_class` looks at the present: an isolated hole
     // with no queue on J is radio loss, whatever the last seconds held.
     let mut s = congested_flow_with_drained_queue();
     let mut a = FlowActions::new();
-    let segs = young_hole(&mut s, &mut a);
+    let (segs, _) = young_hole(&mut s, &mut a);
     // Past the reorder window (4x J's delay variation, still ~1 ms here).
     s.advance_us(10_000);
     let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &[(segs[1], segs[3].wrapping_add(M))]));
@@ -747,7 +745,7 @@ fn queue_seen_in_sack_blocks_while_a_hole_is_open_keeps_the_box_out() {
     // hole, though old enough, is left to S.
     let mut s = congested_flow_with_drained_queue();
     let mut a = FlowActions::new();
-    let segs = young_hole(&mut s, &mut a);
+    let (segs, _) = young_hole(&mut s, &mut a);
     let later: Vec<u32> = (0..4).map(|_| s.send()).collect();
     s.advance_us(80_000); // the hole is 80 ms old: past any reorder window
     let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &[(segs[1], later[3].wrapping_add(M))]));
