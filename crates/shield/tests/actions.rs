@@ -105,9 +105,19 @@ fn hole_reported_then_repaired(
     s: &mut Scripted,
     a: &mut FlowActions,
 ) -> (Vec<u32>, Verdict, Verdict) {
+    hole_repaired_at_age(s, a, 3_000)
+}
+
+/// As [`hole_reported_then_repaired`], the second report `age_us` after
+/// the first.
+fn hole_repaired_at_age(
+    s: &mut Scripted,
+    a: &mut FlowActions,
+    age_us: u64,
+) -> (Vec<u32>, Verdict, Verdict) {
     let (segs, young) = young_hole(s, a);
     let blocks = [(segs[1], segs[3].wrapping_add(M))];
-    s.advance_us(3_000);
+    s.advance_us(age_us);
     let (repaired, e) = act(s, a, ack_seg(segs[0], &blocks));
     assert_eq!(retransmits(&e), vec![(segs[0], M)]);
     (segs, young, repaired)
@@ -169,18 +179,39 @@ fn repaired_holes_stay_hidden_where_they_usually_close_by_themselves() {
     cfg.actions.hide_under_repair = false;
     let mut s = jitter_flow_with(cfg);
     let mut a = FlowActions::new();
-    let hole_after_window = |s: &mut Scripted, a: &mut FlowActions| {
-        let (segs, _, repaired) = hole_reported_then_repaired(s, a);
+    let hole_after_window = |s: &mut Scripted, a: &mut FlowActions, age_us| {
+        let (segs, _, repaired) = hole_repaired_at_age(s, a, age_us);
         // The late original fills the hole a millisecond after the repair.
         s.advance_us(1_000);
         act(s, a, ack_seg(segs[3].wrapping_add(M), &[]));
         repaired
     };
     // No history yet: the repaired hole is shown.
-    assert_eq!(hole_after_window(&mut s, &mut a), Verdict::Forward);
-    // That hole closed by itself: the next repaired one stays hidden.
-    let v = hole_after_window(&mut s, &mut a);
+    assert_eq!(hole_after_window(&mut s, &mut a, 3_000), Verdict::Forward);
+    // That hole closed by itself (4 ms late, so the reorder window is now
+    // 5 ms): the next repaired one stays hidden.
+    let v = hole_after_window(&mut s, &mut a, 6_000);
     assert!(matches!(v, Verdict::RewriteAck { sack_len: 0, .. }), "{v:?}");
+}
+
+#[test]
+fn a_needless_repair_widens_the_reorder_window_past_that_lateness() {
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    // Repaired at 3 ms of age; the late original fills the hole 1 ms later.
+    let (segs, _, _) = hole_reported_then_repaired(&mut s, &mut a);
+    s.advance_us(1_000);
+    act(&mut s, &mut a, ack_seg(segs[3].wrapping_add(M), &[]));
+    // The next hole: the window now covers those 4 ms and a quarter more.
+    let (segs, _) = young_hole(&mut s, &mut a);
+    let blocks = [(segs[1], segs[3].wrapping_add(M))];
+    s.advance_us(4_500);
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert!(retransmits(&e).is_empty(), "4.5 ms old: within the widened window");
+    s.advance_us(1_000);
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert_eq!(retransmits(&e), vec![(segs[0], M)], "past 5 ms it is repaired");
+    assert_eq!(a.stats().local_retransmits, 2);
 }
 
 #[test]

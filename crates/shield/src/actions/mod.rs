@@ -60,6 +60,8 @@ struct Repair {
     start: u32,
     end: u32,
     at_ns: u64,
+    /// The hole's age when the box repaired it.
+    age_us: u32,
     state: RepairState,
     /// S retransmitted part of the range after the box did. On a FIFO J the
     /// box's copy got to R first, so R's DSACK for the range is about S's
@@ -112,6 +114,10 @@ pub struct FlowActions {
     /// late), or later (the repair filled it). Halved together at 64.
     repairs_late: u8,
     repairs_needed: u8,
+    /// How late originals that the box had already repaired turned out to
+    /// be (hole age when it closed by itself): the reorder window widens to
+    /// cover it. Shrinks by 1/8 with every repair that was needed.
+    late_us: u32,
     /// The flow epoch this state belongs to.
     epoch: u8,
     stats: ActionStats,
@@ -218,10 +224,14 @@ impl FlowActions {
             }
             if !flow.open_holes().any(|h| overlaps((h.start, h.end), (r.start, r.end))) {
                 r.state = RepairState::Done;
-                if now_ns.saturating_sub(r.at_ns) < late_ns {
+                let since_ns = now_ns.saturating_sub(r.at_ns);
+                if since_ns < late_ns {
                     self.repairs_late += 1;
+                    let late = r.age_us.saturating_add((since_ns / 1_000) as u32);
+                    self.late_us = self.late_us.max(late);
                 } else {
                     self.repairs_needed += 1;
+                    self.late_us -= self.late_us / 8;
                 }
                 if self.repairs_late.max(self.repairs_needed) >= 64 {
                     self.repairs_late /= 2;
@@ -241,7 +251,7 @@ impl FlowActions {
         })
     }
 
-    fn record_repair(&mut self, start: u32, end: u32, now_ns: u64) {
+    fn record_repair(&mut self, start: u32, end: u32, age_us: u32, now_ns: u64) {
         // An empty slot, else the oldest finished repair: a finished one is
         // still needed until R's DSACK for the box's copy has come back
         // (about a J RTT later), and on a reordering path repairs finish
@@ -262,6 +272,7 @@ impl FlowActions {
                 start,
                 end,
                 at_ns: now_ns,
+                age_us,
                 state: RepairState::Active,
                 sender_resent: false,
             };
@@ -269,10 +280,20 @@ impl FlowActions {
         self.next = ((i + 1) % REPAIRS) as u8;
     }
 
-    /// A hole younger than this is probably a late segment.
-    fn reorder_window_us(flow: &FlowShield, a: &ActionConfig) -> u32 {
-        let w =
-            flow.j_jitter_us().saturating_mul(a.reorder_jitter_mult).max(a.reorder_window_min_us);
+    /// A hole younger than this is probably a late segment: the larger of
+    /// a multiple of J's delay variation and (with a quarter more) the
+    /// lateness of originals the box repaired needlessly, as RACK widens
+    /// its window on DSACKs. Why both: J's RTT samples come only from
+    /// segments that arrived in order, so on a path that reorders every
+    /// packet they barely vary (bed, 0-10 ms uniform delay: 1.2 ms of
+    /// jitter, a 4.8 ms window, and a quarter of R's late segments
+    /// repaired needlessly, each crossing J's bottleneck once more).
+    fn reorder_window_us(&self, flow: &FlowShield, a: &ActionConfig) -> u32 {
+        let w = flow
+            .j_jitter_us()
+            .saturating_mul(a.reorder_jitter_mult)
+            .max(self.late_us.saturating_add(self.late_us / 4))
+            .max(a.reorder_window_min_us);
         match flow.j_baseline_us() {
             Some(b) => w.min(b / 2).max(a.reorder_window_min_us),
             None => w,
@@ -333,24 +354,22 @@ impl FlowActions {
             return Verdict::Forward;
         }
         let now = flow.micros(now_ns);
-        let window = Self::reorder_window_us(flow, a);
+        let window = self.reorder_window_us(flow, a);
         if jitter && a.local_recovery {
-            let mut due = [(0u32, 0u32); 3];
+            let mut due = [(0u32, 0u32, 0u32); 3];
             let mut n = 0;
             for h in flow.open_holes() {
-                if h.on_j
-                    && elapsed(now, h.opened) >= window
-                    && self.repair_of(h.start, h.end).is_none()
-                {
+                let age = elapsed(now, h.opened);
+                if h.on_j && age >= window && self.repair_of(h.start, h.end).is_none() {
                     if let Some(d) = due.get_mut(n) {
-                        *d = (h.start, h.end);
+                        *d = (h.start, h.end, age);
                         n += 1;
                     }
                 }
             }
-            for &(s, e) in due.iter().take(n) {
+            for &(s, e, age) in due.iter().take(n) {
                 if emits.push(Emit::RetransmitFromCache { seq: s, len: seq_span(s, e) }) {
-                    self.record_repair(s, e, now_ns);
+                    self.record_repair(s, e, age, now_ns);
                     self.stats.local_retransmits = self.stats.local_retransmits.saturating_add(1);
                 } else {
                     self.stats.emits_dropped = self.stats.emits_dropped.saturating_add(1);
@@ -470,14 +489,14 @@ mod tests {
     fn the_oldest_finished_repair_is_reused_first() {
         let mut f = FlowActions::new();
         for i in 0..REPAIRS as u32 {
-            f.record_repair(i * 10, i * 10 + 5, u64::from(i));
+            f.record_repair(i * 10, i * 10 + 5, 0, u64::from(i));
             f.repairs[i as usize].state = RepairState::Done;
         }
         // A new repair replaces the oldest record (at 0 ns), not the first
         // finished slot it finds, so the newest records stay for their DSACKs.
-        f.record_repair(1000, 1005, 100);
+        f.record_repair(1000, 1005, 0, 100);
         assert_eq!((f.repairs[0].start, f.repairs[0].state), (1000, RepairState::Active));
-        f.record_repair(2000, 2005, 101);
+        f.record_repair(2000, 2005, 0, 101);
         assert_eq!(f.repairs[1].start, 2000, "then the next oldest");
         let last = REPAIRS as u32 - 1;
         assert!(f.repairs.iter().any(|r| r.start == last * 10), "newest finished kept");
@@ -488,7 +507,7 @@ mod tests {
         let mut f = FlowActions::new();
         let n = REPAIRS as u32 + 2;
         for i in 0..n {
-            f.record_repair(i * 10, i * 10 + 5, 0);
+            f.record_repair(i * 10, i * 10 + 5, 0, 0);
         }
         assert!(f.repair_of((n - 1) * 10, (n - 1) * 10 + 5).is_some());
         assert!(f.repair_of(0, 5).is_none(), "oldest overwritten");
