@@ -237,6 +237,10 @@ pub struct FlowTable<V> {
     mask: usize,
     slots: Box<[Slot<V>]>,
     free: Vec<u32>,
+    /// One past the highest slot ever handed out: scans stop here. Free
+    /// slots are reused last-freed first, so this stays near the peak
+    /// number of flows rather than the capacity.
+    high_water: usize,
     wheel: TimerWheel,
     timeouts: Timeouts,
     expiry_buf: Vec<u64>,
@@ -285,6 +289,7 @@ impl<V> FlowTable<V> {
             mask: index_len - 1,
             slots,
             free,
+            high_water: 0,
             wheel: TimerWheel::new(capacity, tick_ns, now_ns),
             timeouts: config.timeouts,
             expiry_buf: Vec::with_capacity(EXPIRY_BATCH),
@@ -305,6 +310,12 @@ impl<V> FlowTable<V> {
     /// Maximum number of flows.
     pub fn capacity(&self) -> usize {
         self.slots.len()
+    }
+
+    /// Slots a scan must visit to see every live flow (one past the highest
+    /// slot ever used).
+    pub fn scan_len(&self) -> usize {
+        self.high_water
     }
 
     /// Counters and population.
@@ -501,10 +512,10 @@ impl<V> FlowTable<V> {
         }
     }
 
-    /// Every live flow, in slot order. Scans the whole slab: for dumps and
-    /// tests, not for the packet path.
+    /// Every live flow, in slot order. Scans the used part of the slab:
+    /// for dumps and tests, not for the packet path.
     pub fn iter(&self) -> impl Iterator<Item = (FlowId, &Entry<V>)> {
-        (0..self.slots.len()).filter_map(|i| self.entry_at(i))
+        (0..self.high_water).filter_map(|i| self.entry_at(i))
     }
 
     /// Entry at slot `slot` if occupied, with its id (for incremental scans).
@@ -560,6 +571,7 @@ impl<V> FlowTable<V> {
             return Err(TableFull);
         };
         self.free.pop();
+        self.high_water = self.high_water.max(slot_no as usize + 1);
         slot.entry = Some(Entry {
             key: *key,
             generation: id.generation,

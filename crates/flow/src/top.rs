@@ -38,8 +38,11 @@ impl TopFlowsScanner {
 
     /// Examines up to `max_slots` slots. Returns true when this call
     /// finished a sweep, i.e. [`ranked`](Self::ranked) has just changed.
+    /// A sweep covers the slots the table has used, not its capacity, so
+    /// on a lightly loaded box a ranking is ready within a step or two.
     pub fn step<V>(&mut self, table: &FlowTable<V>, max_slots: usize) -> bool {
-        let end = self.cursor.saturating_add(max_slots).min(table.capacity());
+        let len = table.scan_len();
+        let end = self.cursor.saturating_add(max_slots).min(len);
         for slot in self.cursor..end {
             let Some((id, e)) = table.entry_at(slot) else {
                 continue;
@@ -54,7 +57,7 @@ impl TopFlowsScanner {
             }
         }
         self.cursor = end;
-        if self.cursor < table.capacity() {
+        if self.cursor < len {
             return false;
         }
         self.cursor = 0;

@@ -34,11 +34,36 @@ fn top_flows_sweep_ranks_by_bytes() {
     while !scanner.step(&table, 10) {
         calls += 1;
     }
-    assert_eq!(calls, 7, "64 slots at 10 per call");
+    assert_eq!(calls, 4, "40 used slots (of 64) at 10 per call");
     let bytes: Vec<u64> = scanner.ranked().iter().map(|&(_, b)| b).collect();
     assert_eq!(bytes, vec![4000, 3900, 3800, 3700, 3600]);
     for &(id, b) in scanner.ranked() {
         assert_eq!(table.get(id).unwrap().total_bytes(), b);
     }
     assert_eq!(scanner.sweeps(), 1);
+}
+
+#[test]
+fn a_sweep_covers_the_used_slots_not_the_capacity() {
+    // 1 M slots at 256 per step would take 4096 steps (~4 s at one step
+    // per millisecond) before `jitterguard flows` showed anything.
+    let config = FlowTableConfig { capacity: 1 << 20, ..FlowTableConfig::default() };
+    let mut table: FlowTable<()> = FlowTable::new(&config, 0);
+    for port in 0..3u16 {
+        let (k, s) = FlowKey::from_packet(
+            IpAddr::V4(Ipv4Addr::new(198, 18, 0, 1)),
+            IpAddr::V4(Ipv4Addr::new(198, 19, 0, 1)),
+            6,
+            port,
+            80,
+            [0, 0],
+            None,
+        );
+        let pkt = PacketInfo { side: s, from_core: true, len: 60, tcp_flags: None, teid: None };
+        table.track(&k, k.symmetric_hash(), &pkt, 0, || ()).unwrap();
+    }
+    let mut scanner = TopFlowsScanner::new(5);
+    assert!(scanner.step(&table, 256), "one step sweeps the 3 used slots");
+    assert_eq!(scanner.ranked().len(), 3);
+    assert_eq!(table.iter().count(), 3);
 }
