@@ -61,6 +61,7 @@ CSV_FIELDS = [
     "ss_cwnd_end", "ss_retrans_end", "emu_dropped_queue", "emu_dropped_random",
     "emu_max_queue_delay_ms", "emu_lateness_p99_us", "emu_lateness_max_us",
     "emu_stalled_busy_ms", "error", "sender_recoveries", "sender_undos",
+    "box_local_retransmits",
 ]
 # The sender's own account (nstat in jg-snd, a fresh namespace per run):
 # how often it entered SACK recovery, and how often it undid a cut.
@@ -79,6 +80,15 @@ def sender_counters():
         return {}
     return {"sender_recoveries": sum(k.get(n, 0) for n in SENDER_RECOVERY),
             "sender_undos": sum(k.get(n, 0) for n in SENDER_UNDO)}
+
+
+def box_counters():
+    """The box's local retransmissions (`jitterguard stats` in jg-box), or {}."""
+    jg = os.environ.get("JG_BIN", str(REPO / "target" / "release" / "jitterguard"))
+    proc = subprocess.run(["ip", "netns", "exec", "jg-box", jg, "stats"],
+                          text=True, capture_output=True)
+    m = re.search(r"^local_retransmits\s+(\d+)", proc.stdout, re.M)
+    return {"box_local_retransmits": int(m.group(1))} if m else {}
 
 
 def parse_args():
@@ -219,6 +229,8 @@ def one_run(args, profile, flows, cc, arm, run, raw_dir):
         row["ss_cwnd_end"] = ss.get("cwnd", "")
         row["ss_retrans_end"] = ss.get("retrans", "")
         row.update(sender_counters())
+        if box == "jitterguard":
+            row.update(box_counters())
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, RuntimeError,
             json.JSONDecodeError, KeyError, OSError) as e:
         detail = getattr(e, "stderr", "") or ""
@@ -313,6 +325,7 @@ def summarise(rows):
             "retrans": median_or_none(r["retransmits"] for r in ok),
             "jain": median_or_none(r["jain"] for r in ok),
             "recoveries": median_or_none(r.get("sender_recoveries") for r in ok),
+            "box_retx": median_or_none(r.get("box_local_retransmits") for r in ok),
             "undos": median_or_none(r.get("sender_undos") for r in ok),
             "lateness_p99": median_or_none(r["emu_lateness_p99_us"] for r in ok),
             "n": len(ok), "failed": len(rs) - len(ok),
@@ -368,7 +381,9 @@ def recovery_section(summary, ccs, arms, cases):
             for arm in arms:
                 s = summary.get((case, cc, arm))
                 has = s and s["recoveries"] is not None
-                cells.append(f"{s['recoveries']:.0f} ({fmt(s['undos'], 0)} undone)" if has else "–")
+                box = f"; box {s['box_retx']:.0f}" if has and s["box_retx"] is not None else ""
+                cells.append(f"{s['recoveries']:.0f} ({fmt(s['undos'], 0)} undone{box})"
+                             if has else "–")
             if any(c != "–" for c in cells):
                 lines.append(f"| {cc} | {case} | " + " | ".join(cells) + " |")
     if not lines:
@@ -376,7 +391,9 @@ def recovery_section(summary, ccs, arms, cases):
     return ["## Sender recoveries\n",
             "Medians per run of the sender's `TcpExtTCPSackRecovery` (entries into SACK "
             "recovery) and, in brackets, of its undone cuts (`TCPFullUndo` + `TCPPartialUndo` "
-            "+ `TCPDSACKUndo` + `TCPLossUndo`), from `nstat` in jg-snd after the transfer.\n",
+            "+ `TCPDSACKUndo` + `TCPLossUndo`), from `nstat` in jg-snd after the transfer; "
+            "\"box\": the box's local retransmissions per run (`jitterguard stats`), where "
+            "recorded.\n",
             "| cc | case | " + " | ".join(arms) + " |", "|---|---|" + "---|" * len(arms)] + lines + [""]
 
 
