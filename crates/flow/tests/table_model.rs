@@ -7,7 +7,10 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use flow::{FlowKey, FlowState, FlowTable, FlowTableConfig, PacketInfo, Side, TableFull, Timeouts};
+use flow::{
+    FlowKey, FlowState, FlowTable, FlowTableConfig, PacketInfo, Side, TableFull, Timeouts,
+    TopFlowsScanner,
+};
 use proptest::prelude::*;
 
 const CAPACITY: usize = 12;
@@ -238,6 +241,30 @@ fn tcp_key(port: u16) -> (FlowKey, Side) {
         [0, 0],
         None,
     )
+}
+
+#[test]
+fn scans_cover_the_used_slots_not_the_capacity() {
+    // 1 M slots at 256 per step would take 4096 steps (~4 s at one step
+    // per millisecond) before `jitterguard flows` showed anything.
+    let config = FlowTableConfig { capacity: 1 << 20, ..FlowTableConfig::default() };
+    let mut table: FlowTable<()> = FlowTable::new(&config, 0);
+    let pkt = |side| PacketInfo { side, from_core: true, len: 60, tcp_flags: None, teid: None };
+    let mut ids = Vec::new();
+    for port in 0..3 {
+        let (k, s) = tcp_key(port);
+        ids.push(table.track(&k, k.symmetric_hash(), &pkt(s), 0, || ()).unwrap().0);
+    }
+    assert_eq!(table.scan_len(), 3);
+    // A freed slot is the next one handed out: the scanned part stays put.
+    assert!(table.remove(ids[1]).is_some());
+    let (k, s) = tcp_key(9);
+    table.track(&k, k.symmetric_hash(), &pkt(s), 0, || ()).unwrap();
+    assert_eq!(table.scan_len(), 3);
+    assert_eq!(table.iter().count(), 3);
+    let mut scanner = TopFlowsScanner::new(5);
+    assert!(scanner.step(&table, 256), "one step sweeps the 3 used slots");
+    assert_eq!(scanner.ranked().len(), 3);
 }
 
 #[test]

@@ -259,6 +259,12 @@ pub struct ShieldSection {
     /// A local repair that has not closed its hole after this many J RTTs is
     /// abandoned and S sees the hole.
     pub repair_timeout_rtts: u32,
+    /// Send S's SYN or SYN-ACK again from the cache, once, when R has not
+    /// answered it within `handshake_repair_ms` and the flow's path group is
+    /// Jitter.
+    pub handshake_repair: bool,
+    /// See `handshake_repair`.
+    pub handshake_repair_ms: u32,
 }
 
 impl Default for ShieldSection {
@@ -288,6 +294,8 @@ impl Default for ShieldSection {
             reorder_window_min_us: a.reorder_window_min_us,
             reorder_jitter_mult: a.reorder_jitter_mult,
             repair_timeout_rtts: a.repair_timeout_rtts,
+            handshake_repair: true,
+            handshake_repair_ms: a.handshake_repair_ms,
         }
     }
 }
@@ -316,6 +324,8 @@ impl ShieldSection {
                 reorder_window_min_us: self.reorder_window_min_us,
                 reorder_jitter_mult: self.reorder_jitter_mult,
                 repair_timeout_rtts: self.repair_timeout_rtts,
+                handshake_repair: self.handshake_repair,
+                handshake_repair_ms: self.handshake_repair_ms,
             },
             ..shield::ShieldConfig::default()
         }
@@ -618,6 +628,13 @@ impl Config {
             );
         }
         let sh = &self.shield;
+        if sh.handshake_repair && !(10..=60_000).contains(&sh.handshake_repair_ms) {
+            return err(format!(
+                "shield.handshake_repair_ms = {}: must be between 10 and 60000 (a repair \
+                 sooner than R could answer would only duplicate S's SYN)",
+                sh.handshake_repair_ms
+            ));
+        }
         if sh.ack_pacing
             && (sh.ack_pacing_gain_pct < 100
                 || sh.ack_pacing_burst_segments == 0

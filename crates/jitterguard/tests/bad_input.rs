@@ -31,6 +31,17 @@ fn check_config_reports_unknown_keys() {
 }
 
 #[test]
+fn check_config_refuses_a_handshake_repair_sooner_than_r_could_answer() {
+    let dir = scratch("handshake");
+    let f = dir.join("c.toml");
+    let body = "[[port_pairs]]\ncore = \"net_null0\"\naccess = \"net_null1\"\n\n\
+                [shield]\nhandshake_repair_ms = 0\n";
+    std::fs::write(&f, body).unwrap();
+    let e = run_expect_2(&["check-config", f.to_str().unwrap()]);
+    assert!(e.contains("shield.handshake_repair_ms = 0"), "{e}");
+}
+
+#[test]
 fn check_config_reports_a_missing_file() {
     let e = run_expect_2(&["check-config", "/nonexistent/jg.toml"]);
     assert!(e.contains("cannot read config /nonexistent/jg.toml"), "{e}");

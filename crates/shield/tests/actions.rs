@@ -783,3 +783,79 @@ fn queue_seen_in_sack_blocks_while_a_hole_is_open_keeps_the_box_out() {
     assert!(retransmits(&e).is_empty(), "a queue stands on J: S's recovery, not the box's");
     assert_eq!(s.flow.acting_class(&s.group, &s.cfg), Class::Congested);
 }
+
+// ---- handshake repair ---------------------------------------------------
+
+const HANDSHAKE_ISN: u32 = 90_000;
+
+/// A second flow of `s`'s path group: S's SYN passes the box, and returns
+/// the flow, its actions and when the repair is due.
+fn syn_of_another_flow(s: &mut Scripted) -> (shield::FlowShield, FlowActions, Option<u64>) {
+    let syn = Scripted::syn(Dir::FromCore, HANDSHAKE_ISN, 0, FLAG_SYN);
+    let mut f = shield::FlowShield::new(s.now, &syn);
+    let mut a = FlowActions::new();
+    let mut e = Emits::new();
+    a.on_segment(&mut f, s.now, &syn, &mut s.group, &s.cfg, &mut e);
+    assert!(e.is_empty());
+    let due = a.next_timer_ns(&f, s.now, &s.cfg);
+    (f, a, due)
+}
+
+fn fire(s: &Scripted, f: &shield::FlowShield, a: &mut FlowActions, at_ns: u64) -> Vec<(u32, u32)> {
+    let mut e = Emits::new();
+    a.on_timer(f, &s.group, at_ns, &s.cfg, &mut e);
+    retransmits(&e)
+}
+
+#[test]
+fn unanswered_syn_is_sent_again_once_where_the_group_is_jitter() {
+    let mut s = jitter_flow();
+    assert_eq!(s.group.class(), Class::Jitter);
+    let (f, mut a, due) = syn_of_another_flow(&mut s);
+    let due = due.expect("a repair timer");
+    assert_eq!(due, s.now + 200_000_000, "handshake_repair_ms after the SYN");
+    assert!(fire(&s, &f, &mut a, due - 1).is_empty(), "not before it is due");
+    assert_eq!(fire(&s, &f, &mut a, due), vec![(HANDSHAKE_ISN, 1)]);
+    assert_eq!(a.stats().handshake_repairs, 1);
+    assert_eq!(a.next_timer_ns(&f, due, &s.cfg), None, "once per handshake");
+    assert!(fire(&s, &f, &mut a, due + 1_000_000_000).is_empty());
+}
+
+#[test]
+fn answered_syn_is_not_repaired() {
+    let mut s = jitter_flow();
+    let (mut f, mut a, due) = syn_of_another_flow(&mut s);
+    let due = due.expect("a repair timer");
+    s.advance_us(40_000);
+    let syn_ack = Scripted::syn(Dir::FromAccess, 7000, HANDSHAKE_ISN + 1, FLAG_SYN | FLAG_ACK);
+    let mut e = Emits::new();
+    a.on_segment(&mut f, s.now, &syn_ack, &mut s.group, &s.cfg, &mut e);
+    assert_eq!(a.next_timer_ns(&f, s.now, &s.cfg), None);
+    assert!(fire(&s, &f, &mut a, due).is_empty());
+    assert_eq!(a.stats().handshake_repairs, 0);
+}
+
+#[test]
+fn no_handshake_repair_without_jitter_evidence_in_the_group() {
+    // A fresh path group is Congested by default, out of caution.
+    let mut s = Scripted::new(shield_cfg());
+    assert_ne!(s.group.class(), Class::Jitter);
+    let (f, mut a, due) = syn_of_another_flow(&mut s);
+    assert!(fire(&s, &f, &mut a, due.expect("a repair timer")).is_empty());
+}
+
+#[test]
+fn unanswered_syn_ack_is_sent_again_when_r_opened() {
+    let mut s = jitter_flow();
+    let r_syn = Scripted::syn(Dir::FromAccess, 7000, 0, FLAG_SYN);
+    let mut f = shield::FlowShield::new(s.now, &r_syn);
+    let mut a = FlowActions::new();
+    let mut e = Emits::new();
+    a.on_segment(&mut f, s.now, &r_syn, &mut s.group, &s.cfg, &mut e);
+    assert_eq!(a.next_timer_ns(&f, s.now, &s.cfg), None, "R's SYN is R's to repair");
+    s.advance_us(2_000);
+    let syn_ack = Scripted::syn(Dir::FromCore, HANDSHAKE_ISN, 7001, FLAG_SYN | FLAG_ACK);
+    a.on_segment(&mut f, s.now, &syn_ack, &mut s.group, &s.cfg, &mut e);
+    let due = a.next_timer_ns(&f, s.now, &s.cfg).expect("a repair timer");
+    assert_eq!(fire(&s, &f, &mut a, due), vec![(HANDSHAKE_ISN, 1)]);
+}

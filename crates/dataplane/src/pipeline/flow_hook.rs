@@ -401,12 +401,15 @@ impl Tracker {
         // Keep forwarded data for local recovery; release what R acknowledged.
         match dir {
             Direction::CoreToAccess => {
-                if seg.payload_len > 0
-                    && self.shield.actions.local_recovery
-                    && verdict == shield::Verdict::Forward
-                {
+                // Data for local recovery; S's SYN (one sequence number)
+                // for handshake repair.
+                let a = &self.shield.actions;
+                let keep = (seg.payload_len > 0 && a.local_recovery)
+                    || (seg.is_syn() && a.handshake_repair);
+                let len = seg.payload_len + u32::from(seg.is_syn());
+                if keep && verdict == shield::Verdict::Forward {
                     if let Err((m, why)) =
-                        self.io.cache.insert(&mut v.cache, seg.seq, seg.payload_len, pkt.share())
+                        self.io.cache.insert(&mut v.cache, seg.seq, len, pkt.share())
                     {
                         match why {
                             NotCached::CacheFull => self.local.cache_full += 1,
@@ -490,9 +493,12 @@ impl Tracker {
             let group = group_of(&mut self.groups, &mut self.scratch_group, v.group, now);
             let (Some(fs), Some(acts)) = (v.tcp.as_ref(), v.actions.as_mut()) else { continue };
             self.io.emits.clear();
-            let released = acts.stats().pace_releases;
+            let before = acts.stats();
             acts.on_timer(fs, group, now, &self.shield, &mut self.io.emits);
-            self.local.pace_releases += u64::from(acts.stats().pace_releases - released);
+            let after = acts.stats();
+            self.local.pace_releases += u64::from(after.pace_releases - before.pace_releases);
+            self.local.handshake_repairs +=
+                u64::from(after.handshake_repairs - before.handshake_repairs);
             let next = acts.next_timer_ns(fs, now, &self.shield);
             self.io.finish(id.to_u64(), v, next, &mut self.local, out);
         }

@@ -72,6 +72,7 @@ pipeline_counters! {
     flows_shielded: "TCP flows the shield may act on (shield mode, not in the control arm).",
     flows_control: "TCP flows left in monitor as the control arm (shield.control_fraction).",
     local_retransmits: "Segments retransmitted towards R from the box's cache.",
+    handshake_repairs: "S's SYNs or SYN-ACKs sent again towards R because R had not answered in time.",
     acks_rewritten: "ACKs from R forwarded with hole-revealing SACK or own DSACK blocks removed.",
     acks_suppressed: "ACKs from R the shield kept from reaching S.",
     duplicates_suppressed: "Retransmissions by S of data R had acknowledged, kept off J.",

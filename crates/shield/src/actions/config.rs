@@ -80,6 +80,12 @@ pub struct ActionConfig {
     /// A local repair that has not closed the hole after this many J RTTs
     /// has failed: stop hiding the hole so S recovers by itself.
     pub repair_timeout_rtts: u32,
+    /// Handshake repair: send S's SYN or SYN-ACK again from the cache, once,
+    /// when R has not answered it within `handshake_repair_ms` and the
+    /// flow's path group is Jitter.
+    pub handshake_repair: bool,
+    /// See `handshake_repair`.
+    pub handshake_repair_ms: u32,
 }
 
 impl Default for ActionConfig {
@@ -104,6 +110,8 @@ impl Default for ActionConfig {
             reorder_window_min_us: 2_000,
             reorder_jitter_mult: 4,
             repair_timeout_rtts: 2,
+            handshake_repair: false,
+            handshake_repair_ms: 200,
         }
     }
 }
@@ -121,6 +129,7 @@ impl ActionConfig {
             ack_pacing: true,
             window_hold_in_stall: true,
             window_cache_bound: true,
+            handshake_repair: true,
             ..ActionConfig::default()
         }
     }
