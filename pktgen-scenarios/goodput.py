@@ -84,7 +84,8 @@ def sender_counters():
 
 def box_counters():
     """The box's local retransmissions (`jitterguard stats` in jg-box), or {}."""
-    jg = os.environ.get("JG_BIN", str(REPO / "target" / "release" / "jitterguard"))
+    target = os.environ.get("CARGO_TARGET_DIR", str(REPO / "target"))
+    jg = os.environ.get("JG_BIN", str(Path(target) / "release" / "jitterguard"))
     proc = subprocess.run(["ip", "netns", "exec", "jg-box", jg, "stats"],
                           text=True, capture_output=True)
     m = re.search(r"^local_retransmits\s+(\d+)", proc.stdout, re.M)
