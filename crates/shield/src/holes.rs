@@ -163,6 +163,16 @@ impl HoleTable {
         }
     }
 
+    /// The open holes within [start, end) are of unknown cause: their fill
+    /// is not counted.
+    pub(crate) fn mark_unknown(&mut self, start: u32, end: u32) {
+        for h in self.h.iter_mut().filter(|h| h.flags & H_ACTIVE != 0) {
+            if overlaps((h.origin, h.end), (start, end)) {
+                h.flags |= H_UNKNOWN;
+            }
+        }
+    }
+
     /// S retransmitted [seq, end). Returns whether it went into an open hole.
     pub(crate) fn on_retransmit(&mut self, seq: u32, end: u32, now: Micros, rto: bool) -> bool {
         let mut hit = false;

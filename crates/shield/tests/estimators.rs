@@ -398,3 +398,32 @@ fn explain_lines_are_readable() {
     assert!(lines[1].contains("handshake: J rtt 40.0 ms, S-side rtt 2.0 ms"), "{lines:?}");
     assert!(lines[2].contains("class congested -> clear: no impairment"), "{lines:?}");
 }
+
+#[test]
+fn a_burst_of_more_holes_than_the_table_holds_is_counted_in_full_once() {
+    let mut s = Scripted::new(ShieldConfig::default());
+    // 24 segments, every other one lost (slow start overflowing a queue):
+    // 12 holes, 4 more than the table tracks.
+    let segs: Vec<u32> = (0..24).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    let blocks: Vec<(u32, u32)> =
+        (0..12).map(|i| (segs[2 * i + 1], segs[2 * i + 1].wrapping_add(M))).collect();
+    // R lists its 3 most recent blocks on each ACK, as Linux does; every
+    // block arrives once, and the last ones are reported again.
+    for k in 0..blocks.len() {
+        let recent: Vec<(u32, u32)> = blocks[..=k].iter().rev().take(3).copied().collect();
+        s.ack(segs[0], &recent);
+    }
+    s.ack(segs[0], &[blocks[11], blocks[10], blocks[9]]);
+    let r = s.flow.report(s.now);
+    assert!(r.holes_untracked >= 4, "{r:?}");
+    // S repairs everything; R acknowledges it all.
+    s.advance_us(3_000);
+    for i in 0..12 {
+        s.data(segs[2 * i], M);
+    }
+    s.advance_us(41_000);
+    s.ack(segs[23].wrapping_add(M), &[]);
+    let r = s.flow.report(s.now);
+    assert_eq!(r.j_lost_bytes, 12 * u64::from(M), "{r:?}");
+}
