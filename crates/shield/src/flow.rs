@@ -793,13 +793,11 @@ impl FlowShield {
             0
         };
         match self.holes.report(s, e, high, known, now, flags) {
-            Reported::New if flags == 0 && seq_lt(s, self.untracked_to) => {
-                // Counted as lost already, while the table was full.
-                self.holes.mark_unknown(s, e);
-                self.seq_samples.invalidate_after(s);
-            }
             Reported::New => {
-                if flags == 0 {
+                if flags == 0 && seq_lt(s, self.untracked_to) {
+                    // Counted as lost already, while the table was full.
+                    self.holes.mark_unknown(s, e);
+                } else if flags == 0 {
                     self.c.holes_reported = self.c.holes_reported.saturating_add(1);
                     self.tick.holes = self.tick.holes.saturating_add(1);
                 }
@@ -816,8 +814,8 @@ impl FlowShield {
                 // now, once. Left out, a burst of ~90 drops was counted as
                 // ~20 (bed, clean profile, a monitor check in CI).
                 let from = seq_max(s, self.untracked_to);
-                let reorders = self.c.reorder_events < UNTRACKED_AS_LOSS_MAX_REORDERS;
-                if flags == 0 && reorders && seq_lt(from, e) {
+                let few_reorders = self.c.reorder_events < UNTRACKED_AS_LOSS_MAX_REORDERS;
+                if flags == 0 && few_reorders && seq_lt(from, e) {
                     let bytes = u64::from(seq_span(from, e));
                     self.c.j_lost_bytes = self.c.j_lost_bytes.saturating_add(bytes);
                     self.c.j_loss_events = self.c.j_loss_events.saturating_add(1);
