@@ -81,6 +81,9 @@ pub(crate) struct OpenHole {
     pub(crate) opened: Micros,
     /// The bytes passed the box: lost or late on J (not upstream, not unknown).
     pub(crate) on_j: bool,
+    /// S has retransmitted into the hole since it opened: its own copy is
+    /// already on the way to R.
+    pub(crate) sender_resent: bool,
 }
 
 /// What `report` did with a hole.
@@ -113,6 +116,7 @@ impl HoleTable {
             end: h.end,
             opened: h.opened,
             on_j: h.flags & (H_UPSTREAM | H_UNKNOWN) == 0,
+            sender_resent: h.flags & H_RETX != 0,
         })
     }
 

@@ -159,6 +159,38 @@ fn hole_hidden_then_repaired_once_then_released() {
 }
 
 #[test]
+fn a_hole_the_sender_already_resent_is_not_repaired_by_the_box() {
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    let (segs, _) = young_hole(&mut s, &mut a);
+    // S's own retransmission of the hole passes the box first.
+    let resent = Segment {
+        dir: Dir::FromCore,
+        seq: segs[0],
+        ack: 7001,
+        flags: FLAG_ACK,
+        window: 512,
+        payload_len: M,
+        opts: TcpOpts::default(),
+    };
+    let (v, e) = act(&mut s, &mut a, resent);
+    assert_eq!(v, Verdict::Forward);
+    assert!(e.is_empty());
+    // Past the reorder window R still reports the hole: S's copy is on
+    // its way, so the box sends none of its own.
+    s.advance_us(3_000);
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &[(segs[1], segs[3].wrapping_add(M))]));
+    assert!(retransmits(&e).is_empty(), "{e:?}");
+    assert_eq!(a.stats().local_retransmits, 0);
+    // A hole S has not resent is still repaired.
+    let (more, _) = young_hole(&mut s, &mut a);
+    s.advance_us(3_000);
+    let blocks = [(more[1], more[3].wrapping_add(M))];
+    let (_, e) = act(&mut s, &mut a, ack_seg(more[0], &blocks));
+    assert_eq!(retransmits(&e), vec![(more[0], M)]);
+}
+
+#[test]
 fn without_hide_under_repair_the_hole_is_shown_once_repaired() {
     let mut cfg = shield_cfg();
     cfg.actions.hide_under_repair = false;

@@ -385,7 +385,11 @@ impl FlowActions {
             let mut n = 0;
             for h in flow.open_holes() {
                 let age = elapsed(now, h.opened);
-                if h.on_j && age >= window && self.repair_of(h.start, h.end).is_none() {
+                // A hole S has already resent is left to S's copy: a second
+                // one from the box would only take J's capacity, and R
+                // would DSACK one of the two.
+                let wanted = h.on_j && !h.sender_resent;
+                if wanted && age >= window && self.repair_of(h.start, h.end).is_none() {
                     if let Some(d) = due.get_mut(n) {
                         *d = (h.start, h.end, age);
                         n += 1;
