@@ -59,8 +59,9 @@ fn twenty_megabytes_of_real_tcp_cross_the_box_intact() {
         "127.0.0.1:0",
         "--",
     ];
-    let iso = eal_isolation("afp");
-    args.extend(iso.iter().map(String::as_str));
+    let eal = eal_prefix("afp");
+    let eal_args = eal.args();
+    args.extend(eal_args.iter().map(String::as_str));
     let box_ns = bed.box_ns.clone();
     let jg = bed.spawn(&box_ns, &args);
 

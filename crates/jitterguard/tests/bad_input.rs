@@ -75,7 +75,8 @@ fn run_with_too_many_workers_is_refused_before_dpdk_starts() {
 
 #[test]
 fn run_with_a_port_that_does_not_exist_fails_cleanly() {
-    let prefix = format!("--file-prefix=jgtest-{}-noport", std::process::id());
+    let eal = eal_prefix("noport");
+    let prefix = format!("--file-prefix={}", eal.name());
     let e = run_expect_2(&[
         "run",
         "--core-port",
@@ -93,7 +94,8 @@ fn run_with_a_port_that_does_not_exist_fails_cleanly() {
 
 #[test]
 fn run_with_a_vdev_whose_file_is_missing_fails_cleanly() {
-    let prefix = format!("--file-prefix=jgtest-{}-nofile", std::process::id());
+    let eal = eal_prefix("nofile");
+    let prefix = format!("--file-prefix={}", eal.name());
     let e = run_expect_2(&[
         "run",
         "--core-port",

@@ -35,7 +35,8 @@ fn management_plane_of_a_running_box() {
     let scen = repo_root().join("pktgen-scenarios/scenarios");
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let prefix = format!("jgtest-{}-mgmt", std::process::id());
+    let eal = eal_prefix("mgmt");
+    let prefix = eal.name();
     let cfg_path = dir.join("box.toml");
     let cfg = |established: u32| {
         format!(
@@ -111,7 +112,7 @@ fn management_plane_of_a_running_box() {
     }
 
     // DPDK telemetry: the commands answer valid JSON.
-    let sock = format!("/var/run/dpdk/{prefix}/dpdk_telemetry.v2");
+    let sock = eal.runtime_dir().join("dpdk_telemetry.v2").display().to_string();
     let py = r#"
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1])
@@ -167,5 +168,4 @@ for cmd in sys.argv[2:]:
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let status = child.wait().unwrap();
     assert!(status.success());
-    let _ = std::fs::remove_dir_all(&dir);
 }

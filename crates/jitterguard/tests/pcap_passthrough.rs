@@ -31,7 +31,8 @@ fn replay(mode: &str, name: &str, scenario: &str) {
     ];
     args.extend(run_isolation());
     args.push("--".into());
-    args.extend(eal_isolation(name));
+    let eal = eal_prefix(name);
+    args.extend(eal.args());
     let out = run_with_limit(&args, Duration::from_secs(60));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -58,7 +59,6 @@ fn replay(mode: &str, name: &str, scenario: &str) {
     assert_eq!(counter(&c, "lcore=1", "rx_from_access"), access_frames.len() as u64);
     assert_eq!(counter(&c, "lcore=1", "tx_dropped"), 0);
     assert_eq!(counter(&c, "lcore=1", "hook_dropped"), 0);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

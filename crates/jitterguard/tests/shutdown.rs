@@ -15,7 +15,8 @@ fn sigterm_during_traffic_exits_cleanly_with_final_counters() {
         .to_vec();
     args.extend(run_isolation());
     args.push("--".into());
-    args.extend(eal_isolation("sigterm"));
+    let eal = eal_prefix("sigterm");
+    args.extend(eal.args());
     let child = Command::new(bin())
         .args(&args)
         .stdout(Stdio::piped())

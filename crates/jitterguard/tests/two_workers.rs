@@ -44,7 +44,8 @@ fn each_flow_is_owned_by_one_worker_and_no_frame_is_lost() {
     .unwrap();
     let mut args: Vec<String> = vec!["run".into(), "--config".into(), cfg.display().to_string()];
     args.push("--".into());
-    args.extend(eal_isolation("two"));
+    let eal = eal_prefix("two");
+    args.extend(eal.args());
     // Two workers on a machine that may have two CPUs: let them float.
     args.push("--lcores=0@0,1@(0-1),2@(0-1)".into());
     let run = run_with_limit(&args, Duration::from_secs(120));
@@ -94,5 +95,4 @@ fn each_flow_is_owned_by_one_worker_and_no_frame_is_lost() {
     }
     assert!(owner.len() >= 3, "too few flows reported: {stdout}");
     assert_eq!(lcores.len(), 2, "all flows landed on one worker: {lcores:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -17,12 +17,28 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
-/// A scratch directory unique to this test process and name.
-pub fn scratch(name: &str) -> PathBuf {
+/// A scratch directory unique to this test process and name, removed when
+/// dropped (also when the test fails).
+pub struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn scratch(name: &str) -> Scratch {
     let d = std::env::temp_dir().join(format!("jg-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
-    d
+    Scratch(d)
 }
 
 /// `jitterguard run` options that let tests run side by side: the
@@ -31,13 +47,45 @@ pub fn run_isolation() -> Vec<String> {
     vec!["--listen".into(), "127.0.0.1:0".into()]
 }
 
-/// EAL arguments that let tests run side by side: own file prefix, no
-/// hugepages, no PCI scan.
-pub fn eal_isolation(name: &str) -> Vec<String> {
-    vec![
-        format!("--file-prefix=jgtest-{}-{name}", std::process::id()),
-        "--log-level=lib.eal:error".into(),
-    ]
+/// An EAL file prefix unique to this test process and name. DPDK leaves a
+/// runtime directory per prefix behind; it is removed when this is dropped,
+/// so hold it until the process that used it has exited.
+pub struct EalPrefix(String);
+
+impl EalPrefix {
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+
+    /// EAL arguments that let tests run side by side: own file prefix,
+    /// quiet EAL.
+    pub fn args(&self) -> Vec<String> {
+        vec![format!("--file-prefix={}", self.0), "--log-level=lib.eal:error".into()]
+    }
+
+    /// Where DPDK keeps this prefix's runtime files (as EAL picks it: root
+    /// uses /var/run, others $XDG_RUNTIME_DIR or /tmp).
+    pub fn runtime_dir(&self) -> PathBuf {
+        use std::os::unix::fs::MetadataExt;
+        // /proc/self belongs to the process's effective user.
+        let root = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
+        let base = if root {
+            PathBuf::from("/var/run")
+        } else {
+            std::env::var_os("XDG_RUNTIME_DIR").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from)
+        };
+        base.join("dpdk").join(&self.0)
+    }
+}
+
+impl Drop for EalPrefix {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(self.runtime_dir());
+    }
+}
+
+pub fn eal_prefix(name: &str) -> EalPrefix {
+    EalPrefix(format!("jgtest-{}-{name}", std::process::id()))
 }
 
 /// Runs `jitterguard` with `args`, killing it if it outlives `limit`.
@@ -129,7 +177,7 @@ impl Drop for KillOnDrop {
 pub struct Replay {
     /// Scratch directory holding `to-core.pcap` and `to-access.pcap`;
     /// removed when the replay is dropped.
-    pub dir: PathBuf,
+    pub dir: Scratch,
     pub stdout: String,
     pub core_in: Vec<Vec<u8>>,
     pub access_in: Vec<Vec<u8>>,
@@ -178,7 +226,8 @@ pub fn replay_with(
     .unwrap();
     let mut args: Vec<String> = vec!["run".into(), "--config".into(), cfg.display().to_string()];
     args.push("--".into());
-    args.extend(eal_isolation(name));
+    let eal = eal_prefix(name);
+    args.extend(eal.args());
     let out = run_with_limit(&args, Duration::from_secs(60));
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
@@ -194,11 +243,5 @@ pub fn replay_with(
         to_core: read_frames(&to_core),
         to_access: read_frames(&to_access),
         dir,
-    }
-}
-
-impl Drop for Replay {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
