@@ -84,8 +84,9 @@ def sender_counters():
 
 def box_counters():
     """The box's local retransmissions (`jitterguard stats` in jg-box), or {}."""
-    target = os.environ.get("CARGO_TARGET_DIR", str(REPO / "target"))
-    jg = os.environ.get("JG_BIN", str(Path(target) / "release" / "jitterguard"))
+    # An empty variable counts as unset, as in testbed.sh.
+    target = os.environ.get("CARGO_TARGET_DIR") or str(REPO / "target")
+    jg = os.environ.get("JG_BIN") or str(Path(target) / "release" / "jitterguard")
     proc = subprocess.run(["ip", "netns", "exec", "jg-box", jg, "stats"],
                           text=True, capture_output=True)
     m = re.search(r"^local_retransmits\s+(\d+)", proc.stdout, re.M)

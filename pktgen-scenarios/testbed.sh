@@ -152,7 +152,10 @@ stop_pidfile() {
 
 cmd_down() {
     stop_pidfile "$STATE/iperf3.pid" iperf3
-    stop_pidfile "$STATE/jitterguard.pid" jitterguard
+    # Matched on the arguments the bed gave it, not the program's name:
+    # JG_BIN may name any build (a box left running keeps the EAL prefix
+    # locked, and the next bed's box fails to start).
+    stop_pidfile "$STATE/jitterguard.pid" "run --core-port net_af_packet0,iface=box0"
     stop_pidfile "$STATE/linkem.pid" jg-linkem
     stop_pidfile "$STATE/linkem-core.pid" jg-linkem
     local ns
