@@ -230,6 +230,33 @@ impl GroupTable {
     /// The group of `key`, created (or an idle slot reused) if absent.
     /// None when the probe window is full of live groups (fail open).
     pub fn get_or_insert(&mut self, key: &GroupKey, now_ns: u64) -> Option<&mut GroupState> {
+        let i = self.find_or_insert(key, now_ns)?;
+        self.slots.get_mut(i)?.as_mut().map(|(_, g)| g)
+    }
+
+    /// As [`GroupTable::get_or_insert`], looking first in slot `hint`, where
+    /// the caller last found `key`, and updating it: a flow's packets all
+    /// name the same group, so this saves the hash and the probe on nearly
+    /// every packet.
+    pub fn get_or_insert_hinted(
+        &mut self,
+        key: &GroupKey,
+        hint: &mut u32,
+        now_ns: u64,
+    ) -> Option<&mut GroupState> {
+        let hit = matches!(self.slots.get(*hint as usize), Some(Some((k, _))) if k == key);
+        let i = if hit {
+            *hint as usize
+        } else {
+            let i = self.find_or_insert(key, now_ns)?;
+            *hint = i as u32;
+            i
+        };
+        self.slots.get_mut(i)?.as_mut().map(|(_, g)| g)
+    }
+
+    /// The slot of `key`'s group, created (or an idle slot reused) if absent.
+    fn find_or_insert(&mut self, key: &GroupKey, now_ns: u64) -> Option<usize> {
         let h = key.hash64() as usize;
         let mut free: Option<usize> = None;
         let mut found: Option<usize> = None;
@@ -264,7 +291,7 @@ impl GroupTable {
                 i
             }
         };
-        self.slots.get_mut(i)?.as_mut().map(|(_, g)| g)
+        Some(i)
     }
 
     /// Every group, for the management snapshot.
@@ -313,6 +340,26 @@ mod tests {
         assert!(t.get_or_insert(&GroupKey::from_ipv4([10, 1, 0, 1]), 10_000).is_some());
         assert!(t.get(&GroupKey::from_ipv4([10, 1, 0, 1])).is_some());
         assert_eq!(t.len(), 16);
+    }
+
+    #[test]
+    fn a_hinted_lookup_finds_the_keys_group_whatever_the_hint_says() {
+        let mut t = GroupTable::with_capacity(16, 1_000);
+        let (a, b) = (GroupKey::from_ipv4([10, 0, 1, 1]), GroupKey::from_ipv4([10, 0, 2, 1]));
+        let addr = |g: Option<&mut GroupState>| g.map(|g| g as *const GroupState as usize);
+        let ga = addr(t.get_or_insert(&a, 0));
+        let gb = addr(t.get_or_insert(&b, 0));
+        // No hint yet (out of range), then the hint it learnt.
+        let mut hint = u32::MAX;
+        assert_eq!(addr(t.get_or_insert_hinted(&a, &mut hint, 0)), ga);
+        let learnt = hint;
+        assert_eq!(addr(t.get_or_insert_hinted(&a, &mut hint, 0)), ga);
+        assert_eq!(hint, learnt);
+        // A hint naming another key's slot (the flow's group slot reused,
+        // or a different flow's hint) is checked, not trusted.
+        assert_eq!(addr(t.get_or_insert_hinted(&b, &mut hint, 0)), gb);
+        assert_ne!(hint, learnt);
+        assert_eq!(t.len(), 2);
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub struct FlowValue {
     pub tcp: Option<FlowShield>,
     /// The path group this flow was filed under (for its effective class).
     pub group: Option<GroupKey>,
+    /// Where the group table last had that group (a hint, checked on use).
+    pub group_slot: u32,
     /// Shield mode: the actions' state; None in monitor mode and for flows
     /// of the control arm.
     pub actions: Option<FlowActions>,
@@ -44,6 +46,7 @@ impl FlowValue {
         FlowValue {
             tcp: None,
             group: None,
+            group_slot: u32::MAX,
             actions: None,
             cache: CacheList::default(),
             timer: None,
@@ -342,7 +345,8 @@ impl Tracker {
         if v.actions.is_some() {
             return Some((id, seg));
         }
-        let group = group_of(&mut self.groups, &mut self.scratch_group, v.group, now);
+        let group =
+            group_of(&mut self.groups, &mut self.scratch_group, v.group, &mut v.group_slot, now);
         if let Some(fs) = v.tcp.as_mut() {
             let before = fs.class();
             // Shield mode, no actions on this flow: the control arm.
@@ -375,7 +379,8 @@ impl Tracker {
     ) -> Verdict {
         let Some(entry) = self.table.get_mut(id) else { return Verdict::Forward };
         let v = &mut entry.value;
-        let group = group_of(&mut self.groups, &mut self.scratch_group, v.group, now);
+        let group =
+            group_of(&mut self.groups, &mut self.scratch_group, v.group, &mut v.group_slot, now);
         let (Some(fs), Some(acts)) = (v.tcp.as_mut(), v.actions.as_mut()) else {
             return Verdict::Forward;
         };
@@ -490,7 +495,13 @@ impl Tracker {
             let Some(entry) = self.table.get_mut(id) else { continue };
             let v = &mut entry.value;
             v.timer = None;
-            let group = group_of(&mut self.groups, &mut self.scratch_group, v.group, now);
+            let group = group_of(
+                &mut self.groups,
+                &mut self.scratch_group,
+                v.group,
+                &mut v.group_slot,
+                now,
+            );
             let (Some(fs), Some(acts)) = (v.tcp.as_ref(), v.actions.as_mut()) else { continue };
             self.io.emits.clear();
             let before = acts.stats();
@@ -773,9 +784,10 @@ fn group_of<'a>(
     groups: &'a mut GroupTable,
     scratch: &'a mut GroupState,
     key: Option<GroupKey>,
+    slot: &mut u32,
     now: u64,
 ) -> &'a mut GroupState {
-    match key.and_then(|g| groups.get_or_insert(&g, now)) {
+    match key.and_then(|g| groups.get_or_insert_hinted(&g, slot, now)) {
         Some(g) => g,
         None => scratch,
     }

@@ -238,6 +238,10 @@ impl FlowActions {
 
     /// Retire repairs whose hole closed; time out those that take too long.
     fn refresh(&mut self, flow: &FlowShield, now_ns: u64, a: &ActionConfig) {
+        // Most packets find no repair under way: skip the RTT lookups.
+        if self.repairs.iter().all(|r| r.state != RepairState::Active) {
+            return;
+        }
         let timeout_ns = u64::from(
             flow.j_srtt_us().unwrap_or(0).saturating_mul(a.repair_timeout_rtts).max(10_000),
         ) * 1_000;
