@@ -200,10 +200,22 @@ pub fn replay_with(
     capture_time: bool,
     extra: &str,
 ) -> Replay {
-    let dir = scratch(name);
     let scen = repo_root().join("pktgen-scenarios/scenarios");
     let core_in = scen.join(format!("{scenario}.core.pcap"));
     let access_in = scen.join(format!("{scenario}.access.pcap"));
+    replay_files(name, mode, &core_in, &access_in, capture_time, extra)
+}
+
+/// [`replay_with`] on the pcaps `core_in` and `access_in`.
+pub fn replay_files(
+    name: &str,
+    mode: &str,
+    core_in: &Path,
+    access_in: &Path,
+    capture_time: bool,
+    extra: &str,
+) -> Replay {
+    let dir = scratch(name);
     let (to_core, to_access) = (dir.join("to-core.pcap"), dir.join("to-access.pcap"));
     let cfg = dir.join("box.toml");
     std::fs::write(
@@ -238,8 +250,8 @@ pub fn replay_with(
     );
     Replay {
         stdout,
-        core_in: read_frames(&core_in),
-        access_in: read_frames(&access_in),
+        core_in: read_frames(core_in),
+        access_in: read_frames(access_in),
         to_core: read_frames(&to_core),
         to_access: read_frames(&to_access),
         dir,
