@@ -61,13 +61,18 @@ CSV_FIELDS = [
     "ss_cwnd_end", "ss_retrans_end", "emu_dropped_queue", "emu_dropped_random",
     "emu_max_queue_delay_ms", "emu_lateness_p99_us", "emu_lateness_max_us",
     "emu_stalled_busy_ms", "error", "sender_recoveries", "sender_undos",
-    "box_local_retransmits",
+    "box_local_retransmits", "sender_hystart",
 ]
 # The sender's own account (nstat in jg-snd, a fresh namespace per run):
 # how often it entered SACK recovery, and how often it undid a cut.
 SENDER_RECOVERY = ["TcpExtTCPSackRecovery"]
 SENDER_UNDO = ["TcpExtTCPFullUndo", "TcpExtTCPPartialUndo", "TcpExtTCPDSACKUndo",
                "TcpExtTCPLossUndo"]
+# How CUBIC's HyStart ended slow start without loss: by the ACK train
+# (the pipe looks full) or by a rise of the round's minimum RTT; counts and
+# the cwnd summed over detections.
+HYSTART = {"train": ("TcpExtTCPHystartTrainDetect", "TcpExtTCPHystartTrainCwnd"),
+           "delay": ("TcpExtTCPHystartDelayDetect", "TcpExtTCPHystartDelayCwnd")}
 
 
 def sender_counters():
@@ -78,8 +83,11 @@ def sender_counters():
         k = json.loads(proc.stdout)["kernel"]
     except (json.JSONDecodeError, KeyError):
         return {}
+    exits = [f"{how}@{k.get(cwnd, 0) // k[n]}" for how, (n, cwnd) in HYSTART.items()
+             if k.get(n, 0) > 0]
     return {"sender_recoveries": sum(k.get(n, 0) for n in SENDER_RECOVERY),
-            "sender_undos": sum(k.get(n, 0) for n in SENDER_UNDO)}
+            "sender_undos": sum(k.get(n, 0) for n in SENDER_UNDO),
+            "sender_hystart": " ".join(exits) or "none"}
 
 
 def box_counters():
@@ -399,6 +407,30 @@ def recovery_section(summary, ccs, arms, cases):
             "| cc | case | " + " | ".join(arms) + " |", "|---|---|" + "---|" * len(arms)] + lines + [""]
 
 
+def slow_start_section(rows, ccs, arms, cases):
+    """How HyStart ended the sender's slow start, per run (nstat), if recorded."""
+    lines = []
+    for cc in ccs:
+        for case in cases:
+            cells = []
+            for arm in arms:
+                runs = sorted((r for r in rows if (r["case"], r["cc"], r["arm"]) == (case, cc, arm)
+                               and r.get("sender_hystart")), key=lambda r: int(r["run"]))
+                cells.append(", ".join(r["sender_hystart"] for r in runs) or "–")
+            if any(c != "–" for c in cells):
+                lines.append(f"| {cc} | {case} | " + " | ".join(cells) + " |")
+    if not lines:
+        return []
+    return ["## Slow-start exits\n",
+            "Per run, how the sender's HyStart ended slow start without a loss, with the cwnd "
+            "(segments) at that point: `train` (ACK train as long as half the minimum RTT), "
+            "`delay` (the round's minimum RTT rose above the path's minimum by an eighth of it, "
+            "at least 4 ms); `none`: slow start ended by a loss. From `nstat` in jg-snd "
+            "(`TcpExtTCPHystart{Train,Delay}{Detect,Cwnd}`); for several flows the cwnd is "
+            "their mean.\n",
+            "| cc | case | " + " | ".join(arms) + " |", "|---|---|" + "---|" * len(arms)] + lines + [""]
+
+
 def write_report(args, rows, md_path, plot_dir, command):
     summary = summarise(rows)
     cases = ordered({r["case"] for r in rows}, DEFAULT_PROFILES + ["loss-0.5@4"])
@@ -460,6 +492,7 @@ def write_report(args, rows, md_path, plot_dir, command):
             out.append("| " + " | ".join(str(c) for c in cells) + " |")
         out.append("")
     out += recovery_section(summary, ccs, arms, cases)
+    out += slow_start_section(rows, ccs, arms, cases)
     out += uptime_section(rows, summary, ccs, arms, cases)
     notes = md_path.with_name(f"{args.name}-notes.md")
     if notes.exists():
