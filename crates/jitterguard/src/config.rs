@@ -265,6 +265,12 @@ pub struct ShieldSection {
     pub handshake_repair: bool,
     /// See `handshake_repair`.
     pub handshake_repair_ms: u32,
+    /// `[shield.classifier]`: the estimators' and the classifier's
+    /// thresholds (tick lengths, queue and jitter thresholds, hysteresis),
+    /// named and defaulted as in `crates/shield/src/config.rs`; applies in
+    /// monitor mode too. Its `actions` table is refused: the switches above
+    /// are the actions.
+    pub classifier: shield::ShieldConfig,
 }
 
 impl Default for ShieldSection {
@@ -296,6 +302,7 @@ impl Default for ShieldSection {
             repair_timeout_rtts: a.repair_timeout_rtts,
             handshake_repair: true,
             handshake_repair_ms: a.handshake_repair_ms,
+            classifier: shield::ShieldConfig::default(),
         }
     }
 }
@@ -327,7 +334,7 @@ impl ShieldSection {
                 handshake_repair: self.handshake_repair,
                 handshake_repair_ms: self.handshake_repair_ms,
             },
-            ..shield::ShieldConfig::default()
+            ..self.classifier
         }
     }
 }
@@ -628,6 +635,7 @@ impl Config {
             );
         }
         let sh = &self.shield;
+        check_classifier(&sh.classifier)?;
         if sh.handshake_repair && !(10..=60_000).contains(&sh.handshake_repair_ms) {
             return err(format!(
                 "shield.handshake_repair_ms = {}: must be between 10 and 60000 (a repair \
@@ -661,6 +669,51 @@ impl Config {
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
     }
+}
+
+/// Thresholds of `[shield.classifier]` that would break the classifier
+/// rather than tune it.
+fn check_classifier(c: &shield::ShieldConfig) -> Result<(), ConfigError> {
+    let err = |m: String| Err(ConfigError(format!("shield.classifier.{m}")));
+    if c.actions != shield::actions::ActionConfig::default() {
+        return err("actions: the actions are switched in [shield] itself".into());
+    }
+    for (name, v) in [
+        ("ticks_to_congested", c.ticks_to_congested),
+        ("ticks_to_jitter", c.ticks_to_jitter),
+        ("ticks_to_clear", c.ticks_to_clear),
+    ] {
+        if v == 0 {
+            return err(format!("{name} = 0: at least one tick is needed to change class"));
+        }
+    }
+    for (name, v) in [
+        ("tick_min_us", c.tick_min_us),
+        ("group_tick_us", c.group_tick_us),
+        ("min_rtt_window_us", c.min_rtt_window_us),
+        ("rate_max_window_us", c.rate_max_window_us),
+        ("rto_min_us", c.rto_min_us),
+    ] {
+        if v < 1_000 {
+            return err(format!("{name} = {v}: must be at least 1000 (1 ms)"));
+        }
+    }
+    for (name, v) in [
+        ("at_max_rate_pct", c.at_max_rate_pct),
+        ("group_congested_pct", c.group_congested_pct),
+        ("rwnd_limited_pct", c.rwnd_limited_pct),
+    ] {
+        if !(1..=100).contains(&v) {
+            return err(format!("{name} = {v}: a percentage between 1 and 100"));
+        }
+    }
+    if c.rto_initial_us < c.rto_min_us {
+        return err(format!(
+            "rto_initial_us = {}: below rto_min_us ({})",
+            c.rto_initial_us, c.rto_min_us
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

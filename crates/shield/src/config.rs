@@ -3,13 +3,13 @@
 //! Every field has a default (see [`ShieldConfig::default`]) and the README
 //! explains why each default is what it is. Durations are in microseconds.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::actions::ActionConfig;
 
 /// Shield thresholds. Deserialises from TOML/JSON; missing fields take their
 /// defaults, unknown fields are an error (a typo must not silently keep a default).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ShieldConfig {
     /// Shortest classifier tick (one evaluation of a flow's evidence).
@@ -63,6 +63,9 @@ pub struct ShieldConfig {
     /// The sender counts as rwnd-limited when bytes in flight reach this percentage of R's window.
     pub rwnd_limited_pct: u32,
     /// Shield-mode actions (all off by default; `[actions]` table in TOML).
+    /// Not serialised: where this config is printed (jitterguard's
+    /// `check-config`), the actions are switched elsewhere.
+    #[serde(skip_serializing)]
     pub actions: ActionConfig,
 }
 

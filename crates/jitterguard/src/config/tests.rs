@@ -71,6 +71,31 @@ fn bad_values_get_precise_errors() {
 }
 
 #[test]
+fn classifier_thresholds_reach_the_shield_and_bad_ones_are_refused() {
+    let text = format!(
+        "{PAIR}\n[shield]\nlocal_recovery = false\n\
+         [shield.classifier]\nticks_to_jitter = 5\nqueue_delay_abs_us = 4000\n"
+    );
+    let c = Config::from_toml(&text).expect("valid");
+    c.validate(64).expect("valid");
+    let s = c.shield.to_shield_config();
+    assert_eq!((s.ticks_to_jitter, s.queue_delay_abs_us), (5, 4000));
+    assert_eq!(s.ticks_to_clear, shield::ShieldConfig::default().ticks_to_clear);
+    assert!(!s.actions.local_recovery && s.actions.hide_holes, "actions from [shield]");
+    // The printed config reads back as the same config.
+    assert_eq!(Config::from_toml(&c.to_toml()).expect("round trip"), c);
+
+    let bad = |t: &str| error_of(&format!("{PAIR}\n[shield.classifier]\n{t}\n"));
+    assert!(bad("ticks_to_jitter = 0").starts_with("shield.classifier.ticks_to_jitter = 0"));
+    assert!(bad("group_congested_pct = 150").contains("between 1 and 100"));
+    assert!(bad("tick_min_us = 10").contains("at least 1000"));
+    assert!(bad("rto_initial_us = 1000").contains("below rto_min_us"));
+    assert!(bad("tick_min = 1").contains("unknown field `tick_min`"));
+    let e = bad("[shield.classifier.actions]\nlocal_recovery = true");
+    assert!(e.contains("switched in [shield] itself"), "{e}");
+}
+
+#[test]
 fn too_few_lcores_is_refused() {
     let mut c = valid();
     c.dataplane.worker_lcores = vec![1, 2];
