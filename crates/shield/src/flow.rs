@@ -288,20 +288,36 @@ impl FlowShield {
     /// that path: 31.9 -> 40.1 Mbit/s, medians of 3 and 6 runs;
     /// docs/BENCHMARKS.md, "Acting on the present, and the box at a UPF").
     ///
+    /// The same rule the other way round: a Jitter flow counts as Congested
+    /// while R reports holes that are not isolated and J's latest RTT
+    /// sample is above the queue threshold: a drop-tail queue overflowing
+    /// (bed, 0-10 ms reordering, CUBIC: slow start overshot to ~510
+    /// segments and the queue dropped ~250; the box, going by the flow's
+    /// Jitter class, sent 333 copies into the full queue, and the run got
+    /// 18.9 Mbit/s against 34.2 in passthrough; that run did not
+    /// reproduce, and over 8 seeds goodput moved within the spread:
+    /// docs/BENCHMARKS.md, "Standing down at an overflow").
+    ///
     /// [`effective_class`]: FlowShield::effective_class
     pub fn acting_class(&self, group: &GroupState, cfg: &ShieldConfig) -> Class {
         let c = self.effective_class(group);
-        if c != Class::Congested {
-            return c;
-        }
-        let no_queue = match (self.rtt.baseline(), self.rtt.samples > 0) {
-            (Some(base), true) => self.rtt.now.saturating_sub(base) <= cfg.queue_threshold_us(base),
-            _ => false,
+        let queue_high = match (self.rtt.baseline(), self.rtt.samples > 0) {
+            (Some(base), true) => {
+                Some(self.rtt.now.saturating_sub(base) > cfg.queue_threshold_us(base))
+            }
+            _ => None,
         };
-        if !no_queue || !self.holes_isolated() {
-            return c;
+        match c {
+            Class::Congested if queue_high == Some(false) && self.holes_isolated() => Class::Jitter,
+            Class::Jitter
+                if queue_high == Some(true)
+                    && self.holes.any_active()
+                    && !self.holes_isolated() =>
+            {
+                Class::Congested
+            }
+            _ => c,
         }
-        Class::Jitter
     }
 
     /// The holes R reports on J look like random loss, not overflow (see

@@ -820,6 +820,31 @@ fn queue_seen_in_sack_blocks_while_a_hole_is_open_keeps_the_box_out() {
 
 const HANDSHAKE_ISN: u32 = 90_000;
 
+#[test]
+fn overflow_at_a_standing_queue_is_left_to_the_sender_though_the_flow_is_jitter() {
+    // A slow classifier: the flow stays Jitter through the overflow.
+    let mut cfg = shield_cfg();
+    cfg.ticks_to_congested = u8::MAX;
+    let mut s = jitter_flow_with(cfg);
+    let mut a = FlowActions::new();
+    // A queue stands: J's RTT 40 -> 60 ms (threshold 10 ms).
+    s.steady(100_000, 60_000);
+    assert_eq!(s.flow.effective_class(&s.group), Class::Jitter);
+    // Every other segment of a burst dropped at that queue: the queue
+    // overflowing. The box stays out at once, whatever the classifier's
+    // hysteresis still says.
+    let segs: Vec<u32> = (0..8).map(|_| s.send()).collect();
+    let blocks: Vec<(u32, u32)> =
+        [1, 3, 5].iter().map(|&k| (segs[k], segs[k].wrapping_add(M))).collect();
+    s.advance_us(60_000);
+    let (young, _) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    s.advance_us(5_000); // past the reorder window (4 x J's delay variation)
+    let (v, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert_eq!(s.flow.effective_class(&s.group), Class::Jitter);
+    assert!(retransmits(&e).is_empty(), "no copies into a full queue: {e:?}");
+    assert_eq!((young, v), (Verdict::Forward, Verdict::Forward), "S sees its losses");
+}
+
 /// A second flow of `s`'s path group: S's SYN passes the box, and returns
 /// the flow, its actions and when the repair is due.
 fn syn_of_another_flow(s: &mut Scripted) -> (shield::FlowShield, FlowActions, Option<u64>) {
