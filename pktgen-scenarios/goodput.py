@@ -382,53 +382,54 @@ def uptime_section(rows, summary, ccs, arms, cases):
     return out
 
 
-def recovery_section(summary, ccs, arms, cases):
-    """The sender's SACK recoveries and undone cuts per run (nstat), if recorded."""
+def per_arm_section(title, intro, ccs, arms, cases, cell):
+    """A table of `cell(case, cc, arm)` (a string, "–" when not recorded),
+    one row per cc and case that has any; [] when none has."""
     lines = []
     for cc in ccs:
         for case in cases:
-            cells = []
-            for arm in arms:
-                s = summary.get((case, cc, arm))
-                has = s and s["recoveries"] is not None
-                box = f"; box {s['box_retx']:.0f}" if has and s["box_retx"] is not None else ""
-                cells.append(f"{s['recoveries']:.0f} ({fmt(s['undos'], 0)} undone{box})"
-                             if has else "–")
+            cells = [cell(case, cc, arm) for arm in arms]
             if any(c != "–" for c in cells):
                 lines.append(f"| {cc} | {case} | " + " | ".join(cells) + " |")
     if not lines:
         return []
-    return ["## Sender recoveries\n",
-            "Medians per run of the sender's `TcpExtTCPSackRecovery` (entries into SACK "
-            "recovery) and, in brackets, of its undone cuts (`TCPFullUndo` + `TCPPartialUndo` "
-            "+ `TCPDSACKUndo` + `TCPLossUndo`), from `nstat` in jg-snd after the transfer; "
-            "\"box\": the box's local retransmissions per run (`jitterguard stats`), where "
-            "recorded.\n",
+    return [f"## {title}\n", intro,
             "| cc | case | " + " | ".join(arms) + " |", "|---|---|" + "---|" * len(arms)] + lines + [""]
+
+
+def recovery_section(summary, ccs, arms, cases):
+    """The sender's SACK recoveries and undone cuts per run (nstat), if recorded."""
+    def cell(case, cc, arm):
+        s = summary.get((case, cc, arm))
+        if not s or s["recoveries"] is None:
+            return "–"
+        box = f"; box {s['box_retx']:.0f}" if s["box_retx"] is not None else ""
+        return f"{s['recoveries']:.0f} ({fmt(s['undos'], 0)} undone{box})"
+    return per_arm_section(
+        "Sender recoveries",
+        "Medians per run of the sender's `TcpExtTCPSackRecovery` (entries into SACK "
+        "recovery) and, in brackets, of its undone cuts (`TCPFullUndo` + `TCPPartialUndo` "
+        "+ `TCPDSACKUndo` + `TCPLossUndo`), from `nstat` in jg-snd after the transfer; "
+        "\"box\": the box's local retransmissions per run (`jitterguard stats`), where "
+        "recorded.\n",
+        ccs, arms, cases, cell)
 
 
 def slow_start_section(rows, ccs, arms, cases):
     """How HyStart ended the sender's slow start, per run (nstat), if recorded."""
-    lines = []
-    for cc in ccs:
-        for case in cases:
-            cells = []
-            for arm in arms:
-                runs = sorted((r for r in rows if (r["case"], r["cc"], r["arm"]) == (case, cc, arm)
-                               and r.get("sender_hystart")), key=lambda r: int(r["run"]))
-                cells.append(", ".join(r["sender_hystart"] for r in runs) or "–")
-            if any(c != "–" for c in cells):
-                lines.append(f"| {cc} | {case} | " + " | ".join(cells) + " |")
-    if not lines:
-        return []
-    return ["## Slow-start exits\n",
-            "Per run, how the sender's HyStart ended slow start without a loss, with the cwnd "
-            "(segments) at that point: `train` (ACK train as long as half the minimum RTT), "
-            "`delay` (the round's minimum RTT rose above the path's minimum by an eighth of it, "
-            "at least 4 ms); `none`: slow start ended by a loss. From `nstat` in jg-snd "
-            "(`TcpExtTCPHystart{Train,Delay}{Detect,Cwnd}`); for several flows the cwnd is "
-            "their mean.\n",
-            "| cc | case | " + " | ".join(arms) + " |", "|---|---|" + "---|" * len(arms)] + lines + [""]
+    def cell(case, cc, arm):
+        runs = sorted((r for r in rows if (r["case"], r["cc"], r["arm"]) == (case, cc, arm)
+                       and r.get("sender_hystart")), key=lambda r: int(r["run"]))
+        return ", ".join(r["sender_hystart"] for r in runs) or "–"
+    return per_arm_section(
+        "Slow-start exits",
+        "Per run, how the sender's HyStart ended slow start without a loss, with the cwnd "
+        "(segments) at that point: `train` (ACK train as long as half the minimum RTT), "
+        "`delay` (the round's minimum RTT rose above the path's minimum by an eighth of it, "
+        "at least 4 ms); `none`: slow start ended by a loss. From `nstat` in jg-snd "
+        "(`TcpExtTCPHystart{Train,Delay}{Detect,Cwnd}`); for several flows the cwnd is "
+        "their mean.\n",
+        ccs, arms, cases, cell)
 
 
 def write_report(args, rows, md_path, plot_dir, command):

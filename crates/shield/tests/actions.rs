@@ -71,6 +71,19 @@ fn ack_seg(ack: u32, sack: &[(u32, u32)]) -> Segment {
     }
 }
 
+/// S's one-segment data segment at `seq` (a new one or a retransmission).
+fn sender_seg(seq: u32) -> Segment {
+    Segment {
+        dir: Dir::FromCore,
+        seq,
+        ack: 7001,
+        flags: FLAG_ACK,
+        window: 512,
+        payload_len: M,
+        opts: TcpOpts::default(),
+    }
+}
+
 fn act(s: &mut Scripted, a: &mut FlowActions, seg: Segment) -> (Verdict, Emits) {
     let mut e = Emits::new();
     let v = a.on_segment(&mut s.flow, s.now, &seg, &mut s.group, &s.cfg, &mut e);
@@ -164,15 +177,7 @@ fn a_hole_the_sender_already_resent_is_not_repaired_by_the_box() {
     let mut a = FlowActions::new();
     let (segs, _) = young_hole(&mut s, &mut a);
     // S's own retransmission of the hole passes the box first.
-    let resent = Segment {
-        dir: Dir::FromCore,
-        seq: segs[0],
-        ack: 7001,
-        flags: FLAG_ACK,
-        window: 512,
-        payload_len: M,
-        opts: TcpOpts::default(),
-    };
+    let resent = sender_seg(segs[0]);
     let (v, e) = act(&mut s, &mut a, resent);
     assert_eq!(v, Verdict::Forward);
     assert!(e.is_empty());
@@ -253,15 +258,7 @@ fn dsack_for_a_range_the_sender_resent_after_the_box_reaches_s() {
     let (segs, _, _) = hole_reported_then_repaired(&mut s, &mut a);
     // S retransmits the hole itself after the box did: on a FIFO J the
     // box's copy fills the hole and S's copy is the duplicate R reports.
-    let resent = Segment {
-        dir: Dir::FromCore,
-        seq: segs[0],
-        ack: 7001,
-        flags: FLAG_ACK,
-        window: 512,
-        payload_len: M,
-        opts: TcpOpts::default(),
-    };
+    let resent = sender_seg(segs[0]);
     let (v, _) = act(&mut s, &mut a, resent);
     assert_eq!(v, Verdict::Forward);
     s.advance_us(40_000);
@@ -340,15 +337,7 @@ fn duplicate_retransmission_answered_with_receivers_ack() {
     let x = s.send();
     s.advance_us(40_000);
     s.ack(x.wrapping_add(M), &[]);
-    let dup = Segment {
-        dir: Dir::FromCore,
-        seq: x,
-        ack: 7001,
-        flags: FLAG_ACK,
-        window: 512,
-        payload_len: M,
-        opts: TcpOpts::default(),
-    };
+    let dup = sender_seg(x);
     let (v, e) = act(&mut s, &mut a, dup);
     assert_eq!(v, Verdict::Suppress);
     let emitted: Vec<Emit> = e.iter().copied().collect();
