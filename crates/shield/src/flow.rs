@@ -295,7 +295,7 @@ impl FlowShield {
     /// segments and the queue dropped ~250; the box, going by the flow's
     /// Jitter class, sent 333 copies into the full queue, and the run got
     /// 18.9 Mbit/s against 34.2 in passthrough; that run did not
-    /// reproduce, and over 8 seeds goodput moved within the spread:
+    /// reproduce, and over 8-14 seeds goodput moved within the spread:
     /// docs/BENCHMARKS.md, "Standing down at an overflow").
     ///
     /// [`effective_class`]: FlowShield::effective_class
