@@ -196,10 +196,7 @@ impl FlowActions {
         } else {
             self.reserve.next_timer_ns(flow, now_ns, &cfg.actions)
         };
-        match (acks, self.handshake.due_ns(&cfg.actions)) {
-            (Some(a), Some(h)) => Some(a.min(h)),
-            (a, h) => a.or(h),
-        }
+        acks.into_iter().chain(self.handshake.due_ns(&cfg.actions)).min()
     }
 
     /// Timer work: release what the pacer held back, or reserve segments to
