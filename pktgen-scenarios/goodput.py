@@ -61,7 +61,8 @@ CSV_FIELDS = [
     "ss_cwnd_end", "ss_retrans_end", "emu_dropped_queue", "emu_dropped_random",
     "emu_max_queue_delay_ms", "emu_lateness_p99_us", "emu_lateness_max_us",
     "emu_stalled_busy_ms", "error", "sender_recoveries", "sender_undos",
-    "box_local_retransmits", "sender_hystart",
+    "box_local_retransmits", "sender_hystart", "emu_queue_delay_mean_ms",
+    "emu_queue_delay_p99_ms",
 ]
 # The sender's own account (nstat in jg-snd, a fresh namespace per run):
 # how often it entered SACK recovery, and how often it undid a cut.
@@ -255,6 +256,9 @@ def one_run(args, profile, flows, cc, arm, run, raw_dir):
         row["emu_lateness_p99_us"] = emu.get("lateness_us", {}).get("p99", "")
         row["emu_lateness_max_us"] = emu.get("lateness_us", {}).get("max", "")
         row["emu_stalled_busy_ms"] = round(emu.get("stalled_busy_ms", 0.0), 1)
+        qd = emu.get("queue_delay_ms", {})
+        row["emu_queue_delay_mean_ms"] = round(qd["mean"], 2) if "mean" in qd else ""
+        row["emu_queue_delay_p99_ms"] = round(qd["p99"], 2) if "p99" in qd else ""
     return row
 
 
@@ -310,6 +314,8 @@ def median_or_none(values):
 
 def reference_case(case):
     """The clean case a profile's goodput is compared with."""
+    if case.startswith("lfn-upf"):
+        return "lfn-upf-clean"
     if case.startswith("lfn"):
         return "lfn-clean"
     if case.startswith("upf"):
@@ -432,6 +438,25 @@ def slow_start_section(rows, ccs, arms, cases):
         ccs, arms, cases, cell)
 
 
+def queue_delay_section(rows, ccs, arms, cases):
+    """The data direction's queueing delay at the bottleneck, if recorded."""
+    def cell(case, cc, arm):
+        runs = [r for r in rows if (r["case"], r["cc"], r["arm"]) == (case, cc, arm)
+                and not r["error"] and r.get("emu_queue_delay_mean_ms")]
+        if not runs:
+            return "–"
+        mean = statistics.median(float(r["emu_queue_delay_mean_ms"]) for r in runs)
+        p99 = statistics.median(float(r["emu_queue_delay_p99_ms"]) for r in runs)
+        return f"{mean:.1f} / {p99:.1f}"
+    return per_arm_section(
+        "Bottleneck queueing delay",
+        "Time a delivered frame of the data direction waited in the bottleneck's drop-tail "
+        "queue before its serialisation began (jg-linkem's histogram over the run): median "
+        "over runs of the per-run mean / of the per-run p99, in ms. The no-harm target asks "
+        "that the box does not make it larger than passthrough.\n",
+        ccs, arms, cases, cell)
+
+
 def write_report(args, rows, md_path, plot_dir, command):
     summary = summarise(rows)
     cases = ordered({r["case"] for r in rows}, DEFAULT_PROFILES + ["loss-0.5@4"])
@@ -494,6 +519,7 @@ def write_report(args, rows, md_path, plot_dir, command):
         out.append("")
     out += recovery_section(summary, ccs, arms, cases)
     out += slow_start_section(rows, ccs, arms, cases)
+    out += queue_delay_section(rows, ccs, arms, cases)
     out += uptime_section(rows, summary, ccs, arms, cases)
     notes = md_path.with_name(f"{args.name}-notes.md")
     if notes.exists():

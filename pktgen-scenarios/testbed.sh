@@ -267,11 +267,12 @@ cmd_up() {
         local eal="${JG_EAL_ARGS:---no-huge --no-pci -l 0-1 -m 512 --file-prefix jg-testbed}"
         local config_args=()
         [ -n "${JG_CONFIG:-}" ] && config_args=(--config "$JG_CONFIG")
+        # The port arguments come first: `down` finds the box by them.
         # shellcheck disable=SC2086 # EAL arguments are a word list on purpose
-        ip netns exec jg-box "$JG_BIN" run "${config_args[@]}" \
+        ip netns exec jg-box "$JG_BIN" run \
             --core-port net_af_packet0,iface=box0 \
             --access-port net_af_packet1,iface=box1 \
-            --mode "$MODE" -- $eal >"$STATE/jitterguard.log" 2>&1 &
+            "${config_args[@]}" --mode "$MODE" -- $eal >"$STATE/jitterguard.log" 2>&1 &
         echo $! >"$STATE/jitterguard.pid"
     fi
 

@@ -141,8 +141,7 @@ impl Bridge {
             let len = u32::try_from(received.len).unwrap_or(u32::MAX);
             match state.link.on_arrival(now, len) {
                 Verdict::Deliver { release_ns, queue_delay_ns } => {
-                    state.stats.max_queue_delay_ns =
-                        state.stats.max_queue_delay_ns.max(queue_delay_ns);
+                    state.stats.record_queue_delay(queue_delay_ns);
                     state.queue.schedule(slot, received.len, release_ns);
                 }
                 Verdict::DropQueue => {

@@ -30,6 +30,10 @@ pub struct DirectionStats {
     pub ignored_outgoing: u64,
     /// Longest time a frame spent at the bottleneck, in ns.
     pub max_queue_delay_ns: u64,
+    /// Time each delivered frame waited at the bottleneck before its
+    /// serialisation began, in ns (0 when the queue was empty): the
+    /// queueing delay the flows built, which the box must not raise.
+    pub queue_delay_ns: Histogram<u64>,
     /// How late frames left compared with their scheduled release, in ns.
     pub lateness_ns: Histogram<u64>,
 }
@@ -50,6 +54,7 @@ impl DirectionStats {
             dropped_socket: 0,
             ignored_outgoing: 0,
             max_queue_delay_ns: 0,
+            queue_delay_ns: Histogram::new_with_bounds(1, 60_000_000_000, 3)?,
             lateness_ns: Histogram::new_with_bounds(1, 60_000_000_000, 3)?,
         })
     }
@@ -57,6 +62,12 @@ impl DirectionStats {
     /// Records a frame leaving `lateness_ns` after its scheduled time.
     pub fn record_lateness(&mut self, lateness_ns: u64) {
         self.lateness_ns.saturating_record(lateness_ns.max(1));
+    }
+
+    /// Records a delivered frame that waited `queue_delay_ns` at the bottleneck.
+    pub fn record_queue_delay(&mut self, queue_delay_ns: u64) {
+        self.max_queue_delay_ns = self.max_queue_delay_ns.max(queue_delay_ns);
+        self.queue_delay_ns.saturating_record(queue_delay_ns);
     }
 
     /// JSON object with every counter and lateness percentiles in µs.
@@ -74,6 +85,11 @@ impl DirectionStats {
             "dropped_socket": self.dropped_socket,
             "ignored_outgoing": self.ignored_outgoing,
             "max_queue_delay_ms": self.max_queue_delay_ns as f64 / 1e6,
+            "queue_delay_ms": {
+                "mean": self.queue_delay_ns.mean() / 1e6,
+                "p50": self.queue_delay_ns.value_at_quantile(0.5) as f64 / 1e6,
+                "p99": self.queue_delay_ns.value_at_quantile(0.99) as f64 / 1e6,
+            },
             "lateness_us": {
                 "p50": us(self.lateness_ns.value_at_quantile(0.5)),
                 "p99": us(self.lateness_ns.value_at_quantile(0.99)),
@@ -115,9 +131,10 @@ mod tests {
         let mut s = DirectionStats {
             passed: 3,
             dropped_random: 1,
-            max_queue_delay_ns: 2_500_000,
             ..DirectionStats::new().expect("histogram bounds are valid")
         };
+        s.record_queue_delay(0);
+        s.record_queue_delay(2_500_000);
         s.record_lateness(10_000);
         s.record_lateness(20_000);
         let v = s.to_json();
@@ -126,6 +143,11 @@ mod tests {
         assert_eq!(v["max_queue_delay_ms"], 2.5);
         let max = v["lateness_us"]["max"].as_f64().expect("number");
         assert!((19.9..20.1).contains(&max), "{max}");
+        let q = &v["queue_delay_ms"];
+        let mean = q["mean"].as_f64().expect("number");
+        assert!((1.24..1.26).contains(&mean), "{mean}");
+        let p99 = q["p99"].as_f64().expect("number");
+        assert!((2.49..2.51).contains(&p99), "{p99}");
         assert!(s.summary().contains("passed 3"));
     }
 }
