@@ -62,11 +62,13 @@ CSV_FIELDS = [
     "emu_max_queue_delay_ms", "emu_lateness_p99_us", "emu_lateness_max_us",
     "emu_stalled_busy_ms", "error", "sender_recoveries", "sender_undos",
     "box_local_retransmits", "sender_hystart", "emu_queue_delay_mean_ms",
-    "emu_queue_delay_p99_ms",
+    "emu_queue_delay_p99_ms", "box_duplicates_suppressed", "sender_dsacks",
 ]
 # The sender's own account (nstat in jg-snd, a fresh namespace per run):
 # how often it entered SACK recovery, and how often it undid a cut.
 SENDER_RECOVERY = ["TcpExtTCPSackRecovery"]
+# DSACKs the sender received (R's, or the box's answers to duplicates).
+SENDER_DSACK = ["TcpExtTCPDSACKRecv"]
 SENDER_UNDO = ["TcpExtTCPFullUndo", "TcpExtTCPPartialUndo", "TcpExtTCPDSACKUndo",
                "TcpExtTCPLossUndo"]
 # How CUBIC's HyStart ended slow start without loss: by the ACK train
@@ -88,18 +90,25 @@ def sender_counters():
              if k.get(n, 0) > 0]
     return {"sender_recoveries": sum(k.get(n, 0) for n in SENDER_RECOVERY),
             "sender_undos": sum(k.get(n, 0) for n in SENDER_UNDO),
+            "sender_dsacks": sum(k.get(n, 0) for n in SENDER_DSACK),
             "sender_hystart": " ".join(exits) or "none"}
 
 
 def box_counters():
-    """The box's local retransmissions (`jitterguard stats` in jg-box), or {}."""
+    """The box's local retransmissions and duplicate answers (`jitterguard
+    stats` in jg-box), or {}."""
     # An empty variable counts as unset, as in testbed.sh.
     target = os.environ.get("CARGO_TARGET_DIR") or str(REPO / "target")
     jg = os.environ.get("JG_BIN") or str(Path(target) / "release" / "jitterguard")
     proc = subprocess.run(["ip", "netns", "exec", "jg-box", jg, "stats"],
                           text=True, capture_output=True)
-    m = re.search(r"^local_retransmits\s+(\d+)", proc.stdout, re.M)
-    return {"box_local_retransmits": int(m.group(1))} if m else {}
+    out = {}
+    for counter, column in (("local_retransmits", "box_local_retransmits"),
+                            ("duplicates_suppressed", "box_duplicates_suppressed")):
+        m = re.search(rf"^{counter}\s+(\d+)", proc.stdout, re.M)
+        if m:
+            out[column] = int(m.group(1))
+    return out
 
 
 def parse_args():

@@ -3,7 +3,8 @@
 //! every frame valid for Wireshark's dissector (checksums good), local
 //! retransmissions that are exact copies of segments the sender sent, and
 //! ACKs to the sender that never acknowledge more than R did and carry no
-//! SACK block R did not send.
+//! SACK block R did not send, but for the DSACK with which the box answers
+//! each duplicate of S's it keeps off J.
 
 mod common;
 
@@ -11,6 +12,11 @@ use std::collections::HashSet;
 use std::process::Command;
 
 use common::*;
+
+/// `a` at or before `b` in sequence space.
+fn seq_le(a: u32, b: u32) -> bool {
+    b.wrapping_sub(a) as i32 >= 0
+}
 
 fn tcp_of(frame: &[u8]) -> Option<wire::TcpInfo> {
     let p = wire::parse(frame);
@@ -58,6 +64,34 @@ fn shield_repairs_the_recorded_flow_and_stays_truthful_to_the_sender() {
     assert!(arm("shielded", "sender_retransmits") > 0, "the recorded S retransmits");
 
     assert!(count("acks_rewritten") >= 1, "no ACK had a hole hidden: {pipeline}");
+    // S resent data R had acknowledged: each copy is kept off J and answered
+    // with R's ACK and a DSACK for it, as R would have answered it.
+    assert!(dups >= 1, "the recording has S resend acknowledged data: {pipeline}");
+    let mut kept_off_j: Vec<&Vec<u8>> = core_frames.iter().collect();
+    for f in sent_to_access {
+        if let Some(i) = kept_off_j.iter().position(|&g| g == f) {
+            kept_off_j.swap_remove(i);
+        }
+    }
+    assert_eq!(kept_off_j.len() as u64, dups);
+    // The box's own ACKs towards S (not one of R's frames, forwarded as
+    // they came) that carry one block, a DSACK. R in this recording did get
+    // S's copies and DSACKed them itself; those frames do not count here.
+    let from_r: HashSet<&Vec<u8>> = access_frames.iter().collect();
+    let dsacks_to_s: HashSet<(u32, u32)> = r
+        .to_core
+        .iter()
+        .filter(|f| !from_r.contains(f))
+        .filter_map(|f| tcp_of(f))
+        .filter_map(|t| match t.opts.sack_blocks() {
+            [b] if seq_le(b.1, t.ack) => Some(*b),
+            _ => None,
+        })
+        .collect();
+    for t in kept_off_j.iter().filter_map(|f| tcp_of(f)) {
+        let copy = (t.seq, t.seq.wrapping_add(u32::from(t.payload_len)));
+        assert!(dsacks_to_s.contains(&copy), "S's duplicate {copy:?} got no DSACK");
+    }
     assert_truthful_to_the_sender(&r, &count);
     assert_frames_valid_for_tshark(&r);
 }
@@ -76,7 +110,9 @@ fn pipeline_counters(stdout: &str) -> (&str, impl Fn(&str) -> u64 + '_) {
 }
 
 /// Towards S: R's ACKs (some rewritten, some withheld, some built), and
-/// nothing else; no ACK beyond R's, no SACK block R did not send.
+/// nothing else; no ACK beyond R's, no SACK block R did not send but the
+/// DSACKs of the box's answers to S's duplicates: each reports exactly one
+/// segment S sent, below the ACK it rides on.
 fn assert_truthful_to_the_sender(r: &Replay, count: &dyn Fn(&str) -> u64) {
     // Towards S: R's ACKs (some rewritten, some withheld, some built).
     let (access_frames, sent_to_core) = (&r.access_in, &r.to_core);
@@ -94,9 +130,22 @@ fn assert_truthful_to_the_sender(r: &Replay, count: &dyn Fn(&str) -> u64) {
         .filter(|t| t.flags & ACK != 0)
         .map(|t| t.ack)
         .fold(0u32, |m, a| if a.wrapping_sub(m) as i32 > 0 || m == 0 { a } else { m });
+    let s_segments: HashSet<(u32, u32)> = r
+        .core_in
+        .iter()
+        .filter_map(|f| tcp_of(f))
+        .filter(|t| t.payload_len > 0)
+        .map(|t| (t.seq, t.seq.wrapping_add(u32::from(t.payload_len))))
+        .collect();
     for t in sent_to_core.iter().filter_map(|f| tcp_of(f)).filter(|t| t.flags & ACK != 0) {
         for b in t.opts.sack_blocks() {
-            assert!(r_blocks.contains(b), "SACK block {b:?} was never sent by R");
+            if r_blocks.contains(b) {
+                continue;
+            }
+            assert!(
+                seq_le(b.1, t.ack) && s_segments.contains(b) && t.opts.sack_blocks().len() == 1,
+                "SACK block {b:?} was never sent by R and is no DSACK of a segment S sent"
+            );
         }
         assert!(
             r_max_ack.wrapping_sub(t.ack) as i32 >= 0,

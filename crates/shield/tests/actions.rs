@@ -341,7 +341,9 @@ fn duplicate_retransmission_answered_with_receivers_ack() {
     let (v, e) = act(&mut s, &mut a, dup);
     assert_eq!(v, Verdict::Suppress);
     let emitted: Vec<Emit> = e.iter().copied().collect();
-    assert_eq!(emitted, vec![Emit::AckToCore { ack: x.wrapping_add(M), window: 1000 }]);
+    // With the DSACK R would have sent for that copy, so that S can undo.
+    let dsack = Some((x, x.wrapping_add(M)));
+    assert_eq!(emitted, vec![Emit::AckToCore { ack: x.wrapping_add(M), window: 1000, dsack }]);
     // New data is never suppressed.
     let n = s.nxt;
     let (v, e) = act(&mut s, &mut a, Segment { seq: n, ..dup });
@@ -420,6 +422,15 @@ fn without_sack_dupacks_are_kept_from_s_during_repair() {
     assert_eq!(retransmits(&e), vec![(segs[0], M)]);
     assert_eq!(act(&mut s, &mut a, ack_seg(segs[0], &[])).0, Verdict::Suppress);
     assert_eq!(a.stats().dupacks_suppressed, 2);
+    // The repair filled the hole; S's own copy comes late. S did not
+    // negotiate SACK, so the answer carries no DSACK block.
+    let top = segs[3].wrapping_add(M);
+    s.advance_us(40_000);
+    act(&mut s, &mut a, ack_seg(top, &[]));
+    let (v, e) = act(&mut s, &mut a, sender_seg(segs[0]));
+    assert_eq!(v, Verdict::Suppress);
+    let emitted: Vec<Emit> = e.iter().copied().collect();
+    assert_eq!(emitted, vec![Emit::AckToCore { ack: top, window: 1000, dsack: None }]);
 }
 
 #[test]
@@ -556,7 +567,10 @@ fn reserve_is_held_and_released_one_segment_per_period_in_a_stall() {
     // One segment released; the window keeps the right edge (segs[4] + 1000 << 7).
     let edge = segs[4].wrapping_add(1000 << 7);
     let expect_win = (edge.wrapping_sub(segs[5]) as u64).div_ceil(128) as u16;
-    assert_eq!(timer(&mut s, &mut a), vec![Emit::AckToCore { ack: segs[5], window: expect_win }]);
+    assert_eq!(
+        timer(&mut s, &mut a),
+        vec![Emit::AckToCore { ack: segs[5], window: expect_win, dsack: None }]
+    );
     assert!(timer(&mut s, &mut a).is_empty(), "one per period");
     s.now = a.next_timer_ns(&s.flow, s.now, &s.cfg).unwrap();
     let got = timer(&mut s, &mut a);
@@ -677,7 +691,7 @@ fn bunched_acks_are_paced_at_js_rate_and_never_held_past_the_bound() {
         assert!(t > s.now, "a timer in the past would spin");
         s.now = t;
         for x in timer(&mut s, &mut a) {
-            let Emit::AckToCore { ack, window } = x else { panic!("{x:?}") };
+            let Emit::AckToCore { ack, window, dsack: None } = x else { panic!("{x:?}") };
             assert!(shield::seq::seq_gt(ack, last) && !shield::seq::seq_gt(ack, top));
             assert_eq!(window, 1000, "R's window, the right edge never back");
             last = ack;

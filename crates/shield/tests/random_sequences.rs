@@ -169,8 +169,10 @@ proptest! {
                 }
             }
             for e in emits.iter() {
-                if let Emit::AckToCore { ack, .. } = *e {
+                if let Emit::AckToCore { ack, dsack, .. } = *e {
                     prop_assert!(r_ack.is_some_and(|r| !seq_gt(ack, r)));
+                    // A DSACK only ever reports data R acknowledged.
+                    prop_assert!(dsack.is_none_or(|(_, end)| !seq_gt(end, ack)));
                 }
             }
             // The glue's timer, when it asks for one (stall protection).

@@ -742,8 +742,8 @@ fn send_emits(
                     }
                 });
             }
-            Emit::AckToCore { ack, window } => {
-                match build_ack_to_core(flow, ack, window, templates, pool) {
+            Emit::AckToCore { ack, window, dsack } => {
+                match build_ack_to_core(flow, ack, window, dsack, templates, pool) {
                     Some(m) if out.room(Direction::AccessToCore) > 0 => {
                         out.send(Direction::AccessToCore, m);
                         local.acks_emitted += 1;
@@ -759,11 +759,12 @@ fn send_emits(
 }
 
 /// A pure ACK towards S from the flow's template: R's headers, R's latest
-/// TSval/TSecr (never older than what S saw), no SACK blocks.
+/// TSval/TSecr (never older than what S saw), and the DSACK block, if any.
 fn build_ack_to_core(
     flow: u64,
     ack: u32,
     window: u16,
+    dsack: Option<(u32, u32)>,
     templates: &AckTemplates,
     pool: Option<&Mempool>,
 ) -> Option<Mbuf> {
@@ -772,7 +773,7 @@ fn build_ack_to_core(
     let t = tp.tcp.filter(|_| tp.is_rewritable_tcp())?;
     let mut m = Mbuf::alloc(pool?)?;
     let buf = m.set_len(tpl.len() + 48)?;
-    let fields = wire::AckFields { seq: t.seq, ack, window, ts: t.opts.ts, sack: &[] };
+    let fields = wire::AckFields { seq: t.seq, ack, window, ts: t.opts.ts, sack: dsack.as_slice() };
     let n = wire::build_ack(tpl, &tp, &fields, buf).ok()?;
     m.set_len(n)?;
     Some(m)

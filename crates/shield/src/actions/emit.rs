@@ -13,13 +13,19 @@ pub enum Emit {
         /// Bytes.
         len: u32,
     },
-    /// Towards S: a pure ACK built from the flow's template, no SACK blocks.
+    /// Towards S: a pure ACK built from the flow's template, with at most
+    /// one SACK block, a DSACK.
     AckToCore {
         /// Cumulative ACK: R's, or a reserve release below it; never beyond R's.
         ack: u32,
         /// Raw window field: R's, or the one that holds the right edge
         /// already offered to S (stall protection).
         window: u16,
+        /// [start, end) of a retransmission by S the box kept off J because
+        /// R had acknowledged it: reported as a DSACK (RFC 2883), as R would
+        /// have, so that S can undo the cut that retransmission came with.
+        /// Always at or below `ack`.
+        dsack: Option<(u32, u32)>,
     },
 }
 

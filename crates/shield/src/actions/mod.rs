@@ -221,7 +221,7 @@ impl FlowActions {
         let act = flow.acting_class(group, cfg) == Class::Jitter;
         let released = self.reserve.on_timer(flow, &mut self.pacer, act, now_ns, &cfg.actions);
         if let Some((ack, window, by)) = released {
-            if emits.push(Emit::AckToCore { ack, window }) {
+            if emits.push(Emit::AckToCore { ack, window, dsack: None }) {
                 let n = match by {
                     Release::Pacing => &mut self.stats.pace_releases,
                     Release::Reserve => &mut self.stats.reserve_releases,
@@ -357,7 +357,12 @@ impl FlowActions {
             return Verdict::Forward;
         }
         let window = self.reserve.on_own_ack(flow, una, flow.receiver_window_raw());
-        if emits.push(Emit::AckToCore { ack: una, window }) {
+        // R would have answered this copy with a DSACK. Without one, S
+        // cannot undo the cut it made when it resent (Linux undoes once
+        // every retransmission of the episode is DSACKed), and a repair by
+        // the box that won the race would still cost S its window.
+        let dsack = flow.sack_negotiated().then_some((seg.seq, end));
+        if emits.push(Emit::AckToCore { ack: una, window, dsack }) {
             self.stats.duplicates_suppressed = self.stats.duplicates_suppressed.saturating_add(1);
             Verdict::Suppress
         } else {

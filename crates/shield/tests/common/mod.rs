@@ -339,8 +339,10 @@ impl Sim {
             }
         }
         for e in self.emits.iter() {
-            if let Emit::AckToCore { ack, .. } = *e {
-                if !self.r_acked_any || above(ack) {
+            if let Emit::AckToCore { ack, dsack, .. } = *e {
+                // A DSACK the box reports must be data R acknowledged.
+                let false_dsack = dsack.is_some_and(|(_, end)| shield::seq::seq_gt(end, ack));
+                if !self.r_acked_any || above(ack) || false_dsack {
                     self.violations += 1;
                 }
             }
@@ -414,11 +416,15 @@ impl Sim {
                         off += MSS;
                     }
                 }
-                Emit::AckToCore { ack, .. } => {
+                Emit::AckToCore { ack, dsack, .. } => {
+                    let mut blocks = [(0, 0); 4];
+                    if let Some((l, r)) = dsack {
+                        blocks[0] = (self.off(l), self.off(r));
+                    }
                     let a = AckPkt {
                         ack: self.off(ack),
-                        blocks: [(0, 0); 4],
-                        nblocks: 0,
+                        blocks,
+                        nblocks: usize::from(dsack.is_some()),
                         tsval: self.s_ts_recent,
                         tsecr: ts_ms(self.now),
                     };
