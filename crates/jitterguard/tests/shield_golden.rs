@@ -147,12 +147,7 @@ fn assert_truthful_to_the_sender(r: &Replay, count: &dyn Fn(&str) -> u64) {
                 "SACK block {b:?} was never sent by R and is no DSACK of a segment S sent"
             );
         }
-        assert!(
-            r_max_ack.wrapping_sub(t.ack) as i32 >= 0,
-            "ACK {} beyond R's {}",
-            t.ack,
-            r_max_ack
-        );
+        assert!(seq_le(t.ack, r_max_ack), "ACK {} beyond R's {}", t.ack, r_max_ack);
     }
 }
 

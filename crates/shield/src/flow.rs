@@ -891,6 +891,14 @@ impl FlowShield {
         self.clock.micros(now_ns)
     }
 
+    /// The box retransmitted [start, end) into an open hole (local
+    /// recovery): when the hole closes it was a loss on J, unless it closes
+    /// too soon for the box's copy to have filled it.
+    pub(crate) fn on_box_repair(&mut self, now_ns: u64, start: u32, end: u32) {
+        let now = self.micros(now_ns);
+        self.holes.on_box_repair(start, end, now);
+    }
+
     pub(crate) fn open_holes(&self) -> impl Iterator<Item = OpenHole> + '_ {
         self.holes.open()
     }

@@ -10,7 +10,10 @@
 //! retransmission passing the box (or sooner after the retransmission than
 //! half of J's min-RTT, too soon for the retransmission to have reached R and
 //! come back) means the original arrived late: reordering. Filled after a
-//! retransmission that had time to do it: a loss.
+//! retransmission that had time to do it: a loss. In shield mode the
+//! retransmission may be the box's own repair, which never passes the box
+//! from S: the actions report it ([`HoleTable::on_box_repair`]) so that a
+//! hole the box repaired counts as the loss it was.
 
 use crate::clock::{elapsed, Micros};
 use crate::seq::{seq_ge, seq_gt, seq_le, seq_lt, seq_max, seq_min, seq_span};
@@ -22,6 +25,8 @@ pub(crate) const H_RTO: u8 = 4;
 pub(crate) const H_UNKNOWN: u8 = 8;
 /// The slot holds an open hole.
 const H_ACTIVE: u8 = 16;
+/// The box retransmitted into the hole (local recovery).
+const H_BOX: u8 = 32;
 
 pub(crate) const HOLES: usize = 8;
 
@@ -192,6 +197,20 @@ impl HoleTable {
         hit
     }
 
+    /// The box retransmitted [seq, end) from its cache (local recovery).
+    /// Kept apart from S's retransmissions: a hole S has not resent is
+    /// still S's to resend, and S's counters stay S's.
+    pub(crate) fn on_box_repair(&mut self, seq: u32, end: u32, now: Micros) {
+        for h in self.h.iter_mut().filter(|h| h.flags & H_ACTIVE != 0) {
+            if overlaps((h.origin, h.end), (seq, end)) {
+                if h.flags & (H_RETX | H_BOX) == 0 {
+                    h.retx_at = now;
+                }
+                h.flags |= H_BOX;
+            }
+        }
+    }
+
     /// R's ACK `ack` with SACK `blocks`: close the holes it fills and write
     /// them to `out` (at most one per tracked hole). Returns how many closed.
     pub(crate) fn on_ack(
@@ -219,13 +238,14 @@ impl HoleTable {
                 FillKind::Unknown
             } else if h.flags & H_UPSTREAM != 0 {
                 FillKind::Upstream
-            } else if h.flags & H_RETX != 0 {
+            } else if h.flags & (H_RETX | H_BOX) != 0 {
+                // Timed from the first copy, S's or the box's.
                 let too_soon = min_rtt.is_some_and(|m| elapsed(now, h.retx_at) < m / 2);
                 if too_soon {
                     FillKind::Reorder {
                         late_us: elapsed(now, h.opened),
                         extent_bytes: seq_span(h.origin, h.high),
-                        retransmitted: true,
+                        retransmitted: h.flags & H_RETX != 0,
                     }
                 } else {
                     FillKind::JLoss

@@ -196,6 +196,37 @@ fn a_hole_the_sender_already_resent_is_not_repaired_by_the_box() {
 }
 
 #[test]
+fn a_hole_the_box_repaired_is_a_loss_on_j_not_reordering() {
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    let before = s.flow.report(s.now);
+    let (segs, _, _) = hole_reported_then_repaired(&mut s, &mut a);
+    // The box's copy crosses J and R's ACK for it comes back a J RTT later.
+    s.advance_us(40_000);
+    act(&mut s, &mut a, ack_seg(segs[3].wrapping_add(M), &[]));
+    let after = s.flow.report(s.now);
+    assert_eq!(after.j_loss_events, before.j_loss_events + 1);
+    assert_eq!(after.reorder_events, before.reorder_events);
+    // Nor is it S's retransmission.
+    assert_eq!(after.sender_retrans, before.sender_retrans);
+}
+
+#[test]
+fn a_box_repair_the_late_original_overtook_is_reordering() {
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    let before = s.flow.report(s.now);
+    let (segs, _, _) = hole_reported_then_repaired(&mut s, &mut a);
+    // The original arrives a millisecond after the repair left: too soon
+    // for the box's copy to have filled the hole.
+    s.advance_us(1_000);
+    act(&mut s, &mut a, ack_seg(segs[3].wrapping_add(M), &[]));
+    let after = s.flow.report(s.now);
+    assert_eq!(after.reorder_events, before.reorder_events + 1);
+    assert_eq!(after.j_loss_events, before.j_loss_events);
+}
+
+#[test]
 fn without_hide_under_repair_the_hole_is_shown_once_repaired() {
     let mut cfg = shield_cfg();
     cfg.actions.hide_under_repair = false;

@@ -373,7 +373,7 @@ impl FlowActions {
 
     fn on_receiver_ack(
         &mut self,
-        flow: &FlowShield,
+        flow: &mut FlowShield,
         jitter: bool,
         now_ns: u64,
         seg: &Segment,
@@ -405,6 +405,7 @@ impl FlowActions {
             for &(s, e, age) in due.iter().take(n) {
                 if emits.push(Emit::RetransmitFromCache { seq: s, len: seq_span(s, e) }) {
                     self.record_repair(s, e, age, now_ns);
+                    flow.on_box_repair(now_ns, s, e);
                     self.stats.local_retransmits = self.stats.local_retransmits.saturating_add(1);
                 } else {
                     self.stats.emits_dropped = self.stats.emits_dropped.saturating_add(1);
