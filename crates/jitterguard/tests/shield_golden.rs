@@ -12,15 +12,16 @@ use std::collections::HashSet;
 use std::process::Command;
 
 use common::*;
-
-/// `a` at or before `b` in sequence space.
-fn seq_le(a: u32, b: u32) -> bool {
-    b.wrapping_sub(a) as i32 >= 0
-}
+use shield::seq::{seq_gt, seq_le};
 
 fn tcp_of(frame: &[u8]) -> Option<wire::TcpInfo> {
     let p = wire::parse(frame);
     p.tcp.filter(|_| p.error.is_none())
+}
+
+/// [first, end) of a segment's payload in sequence space.
+fn data_range(t: &wire::TcpInfo) -> (u32, u32) {
+    (t.seq, t.seq.wrapping_add(u32::from(t.payload_len)))
 }
 
 #[test]
@@ -89,7 +90,7 @@ fn shield_repairs_the_recorded_flow_and_stays_truthful_to_the_sender() {
         })
         .collect();
     for t in kept_off_j.iter().filter_map(|f| tcp_of(f)) {
-        let copy = (t.seq, t.seq.wrapping_add(u32::from(t.payload_len)));
+        let copy = data_range(&t);
         assert!(dsacks_to_s.contains(&copy), "S's duplicate {copy:?} got no DSACK");
     }
     assert_truthful_to_the_sender(&r, &count);
@@ -129,13 +130,13 @@ fn assert_truthful_to_the_sender(r: &Replay, count: &dyn Fn(&str) -> u64) {
         .filter_map(|f| tcp_of(f))
         .filter(|t| t.flags & ACK != 0)
         .map(|t| t.ack)
-        .fold(0u32, |m, a| if a.wrapping_sub(m) as i32 > 0 || m == 0 { a } else { m });
+        .fold(0u32, |m, a| if seq_gt(a, m) || m == 0 { a } else { m });
     let s_segments: HashSet<(u32, u32)> = r
         .core_in
         .iter()
         .filter_map(|f| tcp_of(f))
         .filter(|t| t.payload_len > 0)
-        .map(|t| (t.seq, t.seq.wrapping_add(u32::from(t.payload_len))))
+        .map(|t| data_range(&t))
         .collect();
     for t in sent_to_core.iter().filter_map(|f| tcp_of(f)).filter(|t| t.flags & ACK != 0) {
         for b in t.opts.sack_blocks() {

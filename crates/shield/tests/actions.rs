@@ -195,16 +195,22 @@ fn a_hole_the_sender_already_resent_is_not_repaired_by_the_box() {
     assert_eq!(retransmits(&e), vec![(more[0], M)]);
 }
 
-#[test]
-fn a_hole_the_box_repaired_is_a_loss_on_j_not_reordering() {
+/// The flow's reports before and after a hole the box repaired closes,
+/// `after_us` after the repair left.
+fn box_repaired_hole_closes_after(after_us: u64) -> (shield::FlowReport, shield::FlowReport) {
     let mut s = jitter_flow();
     let mut a = FlowActions::new();
     let before = s.flow.report(s.now);
     let (segs, _, _) = hole_reported_then_repaired(&mut s, &mut a);
-    // The box's copy crosses J and R's ACK for it comes back a J RTT later.
-    s.advance_us(40_000);
+    s.advance_us(after_us);
     act(&mut s, &mut a, ack_seg(segs[3].wrapping_add(M), &[]));
-    let after = s.flow.report(s.now);
+    (before, s.flow.report(s.now))
+}
+
+#[test]
+fn a_hole_the_box_repaired_is_a_loss_on_j_not_reordering() {
+    // The box's copy crosses J and R's ACK for it comes back a J RTT later.
+    let (before, after) = box_repaired_hole_closes_after(40_000);
     assert_eq!(after.j_loss_events, before.j_loss_events + 1);
     assert_eq!(after.reorder_events, before.reorder_events);
     // Nor is it S's retransmission.
@@ -213,15 +219,9 @@ fn a_hole_the_box_repaired_is_a_loss_on_j_not_reordering() {
 
 #[test]
 fn a_box_repair_the_late_original_overtook_is_reordering() {
-    let mut s = jitter_flow();
-    let mut a = FlowActions::new();
-    let before = s.flow.report(s.now);
-    let (segs, _, _) = hole_reported_then_repaired(&mut s, &mut a);
     // The original arrives a millisecond after the repair left: too soon
     // for the box's copy to have filled the hole.
-    s.advance_us(1_000);
-    act(&mut s, &mut a, ack_seg(segs[3].wrapping_add(M), &[]));
-    let after = s.flow.report(s.now);
+    let (before, after) = box_repaired_hole_closes_after(1_000);
     assert_eq!(after.reorder_events, before.reorder_events + 1);
     assert_eq!(after.j_loss_events, before.j_loss_events);
 }
