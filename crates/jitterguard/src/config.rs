@@ -259,6 +259,10 @@ pub struct ShieldSection {
     /// A local repair that has not closed its hole after this many J RTTs is
     /// abandoned and S sees the hole.
     pub repair_timeout_rtts: u32,
+    /// Copies of a repair the box sends again when the hole is still open
+    /// J's RTT (plus 4x its delay variation) after the previous one, unless
+    /// S has resent the range; 0: one copy per hole.
+    pub repair_retries: u32,
     /// Send S's SYN or SYN-ACK again from the cache, once, when R has not
     /// answered it within `handshake_repair_ms` and the flow's path group is
     /// Jitter.
@@ -300,6 +304,7 @@ impl Default for ShieldSection {
             reorder_window_min_us: a.reorder_window_min_us,
             reorder_jitter_mult: a.reorder_jitter_mult,
             repair_timeout_rtts: a.repair_timeout_rtts,
+            repair_retries: a.repair_retries,
             handshake_repair: true,
             handshake_repair_ms: a.handshake_repair_ms,
             classifier: shield::ShieldConfig::default(),
@@ -331,6 +336,7 @@ impl ShieldSection {
                 reorder_window_min_us: self.reorder_window_min_us,
                 reorder_jitter_mult: self.reorder_jitter_mult,
                 repair_timeout_rtts: self.repair_timeout_rtts,
+                repair_retries: self.repair_retries,
                 handshake_repair: self.handshake_repair,
                 handshake_repair_ms: self.handshake_repair_ms,
             },

@@ -348,6 +348,66 @@ fn failed_repair_stops_hiding() {
     assert_eq!(a.stats().repairs_timed_out, 1);
 }
 
+/// A flow with one hole (segment 0) the box has just repaired.
+fn repaired_hole() -> (Scripted, FlowActions, Vec<u32>, [(u32, u32); 1]) {
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
+    s.advance_us(40_000);
+    let blocks = [(segs[1], segs[3].wrapping_add(M))];
+    act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    s.advance_us(5_000);
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert_eq!(retransmits(&e), vec![(segs[0], M)]);
+    (s, a, segs, blocks)
+}
+
+#[test]
+fn repair_lost_on_j_is_sent_once_more() {
+    let (mut s, mut a, segs, blocks) = repaired_hole();
+    // Within J's RTT of the copy R cannot have answered it yet: no copy.
+    s.advance_us(20_000);
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert!(retransmits(&e).is_empty());
+    // 1.5 J RTTs after the copy R still reports the hole: the copy was
+    // lost too, and the box sends one more.
+    s.advance_us(40_000);
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert_eq!(retransmits(&e), vec![(segs[0], M)]);
+    assert_eq!(a.stats().repairs_retried, 1);
+    assert_eq!(a.stats().local_retransmits, 2);
+    // `repair_retries` is 1: no third copy, and the timeout counts from the
+    // second one, after which S sees the hole.
+    s.advance_us(60_000);
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert!(retransmits(&e).is_empty());
+    assert_eq!(a.stats().repairs_timed_out, 0);
+    s.advance_us(40_000);
+    let (v, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert!(retransmits(&e).is_empty());
+    assert_eq!(v, Verdict::Forward);
+    assert_eq!(a.stats().repairs_timed_out, 1);
+    assert_eq!(a.stats().local_retransmits, 2);
+}
+
+#[test]
+fn lost_repair_is_not_sent_again_once_s_resent_or_when_retries_are_off() {
+    let (mut s, mut a, segs, blocks) = repaired_hole();
+    act(&mut s, &mut a, sender_seg(segs[0]));
+    s.advance_us(60_000);
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert!(retransmits(&e).is_empty(), "S's own copy is on its way");
+
+    let mut cfg = shield_cfg();
+    cfg.actions.repair_retries = 0;
+    let (mut s, mut a, segs, blocks) = repaired_hole();
+    s.cfg = cfg;
+    s.advance_us(60_000);
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert!(retransmits(&e).is_empty());
+    assert_eq!(a.stats().repairs_retried, 0);
+}
+
 #[test]
 fn dsack_for_the_senders_own_retransmission_reaches_s() {
     let mut s = jitter_flow();

@@ -80,6 +80,10 @@ pub struct ActionConfig {
     /// A local repair that has not closed the hole after this many J RTTs
     /// has failed: stop hiding the hole so S recovers by itself.
     pub repair_timeout_rtts: u32,
+    /// A hole still open J's RTT (plus 4x its delay variation) after the
+    /// box's copy lost that copy too: send it again, at most this many
+    /// times per hole, unless S has resent the range. 0: once per hole.
+    pub repair_retries: u32,
     /// Handshake repair: send S's SYN or SYN-ACK again from the cache, once,
     /// when R has not answered it within `handshake_repair_ms` and the
     /// flow's path group is Jitter.
@@ -110,6 +114,7 @@ impl Default for ActionConfig {
             reorder_window_min_us: 2_000,
             reorder_jitter_mult: 4,
             repair_timeout_rtts: 2,
+            repair_retries: 1,
             handshake_repair: false,
             handshake_repair_ms: 200,
         }
