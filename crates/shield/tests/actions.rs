@@ -398,6 +398,22 @@ fn lost_repair_is_not_sent_again_once_s_resent_or_when_retries_are_off() {
     let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
     assert!(retransmits(&e).is_empty(), "S's own copy is on its way");
 
+    // Due on S's segment (refresh runs on every packet), then S resends
+    // before R's next ACK: still not sent.
+    let (mut s, mut a, segs, blocks) = repaired_hole();
+    s.advance_us(60_000);
+    act(&mut s, &mut a, sender_seg(segs[3].wrapping_add(M)));
+    act(&mut s, &mut a, sender_seg(segs[0]));
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    assert!(retransmits(&e).is_empty(), "S resent after the retry fell due");
+    // Due, then the hole closes: nothing is sent for it.
+    let (mut s, mut a, segs, _) = repaired_hole();
+    s.advance_us(60_000);
+    act(&mut s, &mut a, sender_seg(segs[3].wrapping_add(M)));
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[3].wrapping_add(M), &[]));
+    assert!(retransmits(&e).is_empty(), "the hole closed");
+    assert_eq!(a.stats().repairs_retried, 0);
+
     let mut cfg = shield_cfg();
     cfg.actions.repair_retries = 0;
     let (mut s, mut a, segs, blocks) = repaired_hole();

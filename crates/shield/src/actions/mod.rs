@@ -341,7 +341,10 @@ impl FlowActions {
     /// (bed, UPF split, 1 % loss: 5 of a run's 11 recoveries). A copy
     /// that reaches R before S's does carries the original's timestamp.
     fn retry_lost_repairs(&mut self, now_ns: u64, emits: &mut Emits) {
-        for r in self.repairs.iter_mut().filter(|r| r.retry_due) {
+        // Only repairs still under way: `retry_due` may have been set on an
+        // earlier packet, before the hole closed or S resent the range.
+        let due = |r: &Repair| r.retry_due && r.state == RepairState::Active && !r.sender_resent;
+        for r in self.repairs.iter_mut().filter(|r| due(r)) {
             if emits.push(Emit::RetransmitFromCache { seq: r.start, len: seq_span(r.start, r.end) })
             {
                 r.retry_due = false;
