@@ -331,15 +331,7 @@ fn many_holes_are_shown_while_r_still_lists_every_range() {
 
 #[test]
 fn failed_repair_stops_hiding() {
-    let mut s = jitter_flow();
-    let mut a = FlowActions::new();
-    let segs: Vec<u32> = (0..4).map(|_| s.send()).collect();
-    s.advance_us(40_000);
-    let blocks = [(segs[1], segs[3].wrapping_add(M))];
-    act(&mut s, &mut a, ack_seg(segs[0], &blocks));
-    s.advance_us(5_000);
-    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
-    assert_eq!(retransmits(&e).len(), 1);
+    let (mut s, mut a, segs, blocks) = repaired_hole();
     // Two J RTTs later the hole is still open: S sees R's blocks again.
     s.advance_us(100_000);
     let (v, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
