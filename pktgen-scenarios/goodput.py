@@ -130,7 +130,8 @@ def parse_args():
     p.add_argument("--name", default="goodput",
                    help="output name: docs/benchmarks/NAME.{csv,md}, docs/plots/NAME/")
     p.add_argument("--raw-dir", default="/tmp/jg-goodput-raw",
-                   help="where iperf3 JSON of every run is kept (for the time plots)")
+                   help="where iperf3 JSON of every run is kept (for the time plots), "
+                        "in a folder per NAME, one file per case, cc, arm and seed")
     p.add_argument("--report-only", action="store_true",
                    help="do not run anything: rebuild the report and plots from the CSV")
     p.add_argument("--append", action="store_true",
@@ -214,6 +215,14 @@ def emulator_stats():
     return {}
 
 
+def raw_file(raw_dir, case, cc, arm, seed):
+    """One run's iperf3 JSON. Keyed by seed, not by run index: a campaign
+    built with --append (ab-binaries.sh) has run 0 at every seed, and
+    campaigns of different NAMEs keep separate folders, so a time plot
+    never shows another campaign's or another seed's run."""
+    return raw_dir / f"{case}_{cc}_{arm}_seed{seed}.json"
+
+
 def one_run(args, profile, flows, cc, arm, run, raw_dir):
     box, mode = ARM_BOX[arm]
     seed = args.seed_base + run
@@ -222,7 +231,7 @@ def one_run(args, profile, flows, cc, arm, run, raw_dir):
     row.update(timestamp=datetime.datetime.now().isoformat(timespec="seconds"),
                case=case_label(profile, flows), profile=profile, cc=cc, flows=flows,
                arm=arm, run=run, seed=seed, duration_s=args.duration)
-    raw_path = raw_dir / f"{case_label(profile, flows)}_{cc}_{arm}_run{run}.json"
+    raw_path = raw_file(raw_dir, case_label(profile, flows), cc, arm, seed)
     try:
         run_cmd([str(TESTBED), "up", "--box", box, "--mode", mode, "--profile", str(path),
                  "--cc", cc, "--seed", str(seed)])
@@ -278,7 +287,7 @@ def run_campaign(args, csv_path):
     for arm in arms:
         if arm not in ARM_BOX:
             sys.exit(f"unknown arm {arm}")
-    raw_dir = Path(args.raw_dir)
+    raw_dir = Path(args.raw_dir) / args.name
     raw_dir.mkdir(parents=True, exist_ok=True)
     total = len(cases) * len(ccs) * len(arms) * args.runs
     print(f"{total} runs of {args.duration} s: about {total * (args.duration + 4) / 60:.0f} min",
@@ -547,7 +556,7 @@ def write_report(args, rows, md_path, plot_dir, command):
     out.append(f"* ![goodput per profile]({rel}/goodput-by-profile.png)")
     for case in cases:
         if (plot_dir / f"timeseries-{case}.png").exists():
-            out.append(f"* [{case}: goodput over time, run 0]({rel}/timeseries-{case}.png)")
+            out.append(f"* [{case}: goodput over time, first seed]({rel}/timeseries-{case}.png)")
     out.append("")
     md_path.write_text("\n".join(out) + "\n")
     return summary, cases, ccs, arms
@@ -609,7 +618,12 @@ def plot(summary, cases, ccs, arms, rows, plot_dir, raw_dir):
         drawn = False
         for cc in ccs:
             for arm in arms:
-                path = raw_dir / f"{case}_{cc}_{arm}_run0.json"
+                seeds = [int(r["seed"]) for r in rows
+                         if r["case"] == case and r["cc"] == cc and r["arm"] == arm
+                         and r.get("seed", "").isdigit()]
+                if not seeds:
+                    continue
+                path = raw_file(raw_dir, case, cc, arm, min(seeds))
                 try:
                     data = json.loads(path.read_text())
                     ivs = data["intervals"]
@@ -627,7 +641,7 @@ def plot(summary, cases, ccs, arms, rows, plot_dir, raw_dir):
             continue
         ax.set_xlabel("time, s")
         ax.set_ylabel("Mbit/s (sender, per interval)")
-        ax.set_title(f"{case}: throughput over time, run 0")
+        ax.set_title(f"{case}: throughput over time, first seed of each arm")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
         fig.tight_layout()
@@ -663,7 +677,7 @@ def main():
     # Report first (so it exists even if plotting fails), then plots, then
     # the report again so it links the plots that now exist.
     summary, cases, ccs, arms = write_report(args, rows, md_path, plot_dir, command)
-    plot(summary, cases, ccs, arms, rows, plot_dir, Path(args.raw_dir))
+    plot(summary, cases, ccs, arms, rows, plot_dir, Path(args.raw_dir) / args.name)
     write_report(args, rows, md_path, plot_dir, command)
     print(f"wrote {csv_path}, {md_path}, {plot_dir}/", file=sys.stderr)
 
