@@ -16,7 +16,7 @@
 //! hole the box repaired counts as the loss it was.
 
 use crate::clock::{elapsed, Micros};
-use crate::seq::{seq_ge, seq_gt, seq_le, seq_lt, seq_max, seq_min, seq_span};
+use crate::seq::{seq_ge, seq_gt, seq_le, seq_lt, seq_max, seq_min, seq_overlaps, seq_span};
 
 /// Hole flags.
 pub(crate) const H_UPSTREAM: u8 = 1;
@@ -105,10 +105,6 @@ pub(crate) struct HoleTable {
     h: [Hole; HOLES],
 }
 
-fn overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
-    seq_lt(a.0, b.1) && seq_gt(a.1, b.0)
-}
-
 impl HoleTable {
     pub(crate) fn any_active(&self) -> bool {
         self.h.iter().any(|h| h.flags & H_ACTIVE != 0)
@@ -146,7 +142,7 @@ impl HoleTable {
         }
         let mut hit = false;
         for h in self.h.iter_mut() {
-            if h.flags & H_ACTIVE != 0 && overlaps((h.origin, h.end), (start, end)) {
+            if h.flags & H_ACTIVE != 0 && seq_overlaps((h.origin, h.end), (start, end)) {
                 h.high = seq_max(h.high, high);
                 h.flags |= flags & (H_UPSTREAM | H_UNKNOWN);
                 hit = true;
@@ -176,7 +172,7 @@ impl HoleTable {
     /// is not counted.
     pub(crate) fn mark_unknown(&mut self, start: u32, end: u32) {
         for h in self.h.iter_mut().filter(|h| h.flags & H_ACTIVE != 0) {
-            if overlaps((h.origin, h.end), (start, end)) {
+            if seq_overlaps((h.origin, h.end), (start, end)) {
                 h.flags |= H_UNKNOWN;
             }
         }
@@ -186,7 +182,7 @@ impl HoleTable {
     pub(crate) fn on_retransmit(&mut self, seq: u32, end: u32, now: Micros, rto: bool) -> bool {
         let mut hit = false;
         for h in self.h.iter_mut().filter(|h| h.flags & H_ACTIVE != 0) {
-            if overlaps((h.origin, h.end), (seq, end)) {
+            if seq_overlaps((h.origin, h.end), (seq, end)) {
                 if h.flags & H_RETX == 0 {
                     h.retx_at = now;
                 }
@@ -202,7 +198,7 @@ impl HoleTable {
     /// still S's to resend, and S's counters stay S's.
     pub(crate) fn on_box_repair(&mut self, seq: u32, end: u32, now: Micros) {
         for h in self.h.iter_mut().filter(|h| h.flags & H_ACTIVE != 0) {
-            if overlaps((h.origin, h.end), (seq, end)) {
+            if seq_overlaps((h.origin, h.end), (seq, end)) {
                 if h.flags & (H_RETX | H_BOX) == 0 {
                     h.retx_at = now;
                 }
@@ -289,14 +285,14 @@ impl UpstreamGaps {
     }
 
     pub(crate) fn overlaps(&self, start: u32, end: u32) -> bool {
-        self.entries().iter().any(|&g| overlaps(g, (start, end)))
+        self.entries().iter().any(|&g| seq_overlaps(g, (start, end)))
     }
 
     /// S retransmitted [seq, end): those bytes have now passed the box.
     pub(crate) fn fill(&mut self, seq: u32, end: u32) -> bool {
         let mut hit = false;
         for g in self.g.iter_mut().take(usize::from(self.len)) {
-            if !overlaps(*g, (seq, end)) {
+            if !seq_overlaps(*g, (seq, end)) {
                 continue;
             }
             hit = true;

@@ -5,7 +5,7 @@
 //! log also remembers whether the retransmission's hole was already counted
 //! as a loss on J, so that a later DSACK can move it to reordering.
 
-use crate::seq::{seq_gt, seq_lt};
+use crate::seq::seq_overlaps;
 
 const SLOTS: usize = 3;
 
@@ -29,10 +29,6 @@ pub(crate) struct RetransLog {
     next: u8,
 }
 
-fn overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
-    seq_lt(a.0, b.1) && seq_gt(a.1, b.0)
-}
-
 impl RetransLog {
     /// Log a retransmission of [seq, end), overwriting the oldest entry.
     pub(crate) fn log(&mut self, seq: u32, end: u32, flags: u8) {
@@ -51,7 +47,7 @@ impl RetransLog {
     /// Mark entries overlapping [start, end) with `flag`.
     pub(crate) fn mark(&mut self, start: u32, end: u32, flag: u8) {
         for e in self.e.iter_mut().filter(|e| e.seq != e.end) {
-            if overlaps((e.seq, e.end), (start, end)) {
+            if seq_overlaps((e.seq, e.end), (start, end)) {
                 e.flags |= flag;
             }
         }
@@ -64,7 +60,7 @@ impl RetransLog {
             .e
             .iter_mut()
             .filter(|e| e.seq != e.end && e.flags & RX_SPURIOUS == 0)
-            .find(|e| overlaps((e.seq, e.end), (start, end)))?;
+            .find(|e| seq_overlaps((e.seq, e.end), (start, end)))?;
         let before = *e;
         e.flags |= RX_SPURIOUS;
         Some(before)

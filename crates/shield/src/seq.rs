@@ -48,6 +48,12 @@ pub fn seq_min(a: u32, b: u32) -> u32 {
     }
 }
 
+/// The half-open ranges [a.0, a.1) and [b.0, b.1) share at least one byte.
+#[inline]
+pub fn seq_overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
+    seq_lt(a.0, b.1) && seq_gt(a.1, b.0)
+}
+
 /// Bytes from `from` up to `to`, zero when `to` is not after `from`.
 #[inline]
 pub fn seq_span(from: u32, to: u32) -> u32 {

@@ -35,7 +35,7 @@ use crate::flow::FlowShield;
 use crate::group::GroupState;
 use crate::holes::dsack_of;
 use crate::segment::{Dir, Segment};
-use crate::seq::{seq_gt, seq_le, seq_lt, seq_span};
+use crate::seq::{seq_le, seq_overlaps, seq_span};
 use crate::verdict::Verdict;
 
 use handshake::HandshakeRepair;
@@ -138,10 +138,6 @@ pub struct FlowActions {
     /// The flow epoch this state belongs to.
     epoch: u8,
     stats: ActionStats,
-}
-
-fn overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
-    seq_lt(a.0, b.1) && seq_gt(a.1, b.0)
 }
 
 impl FlowActions {
@@ -267,7 +263,7 @@ impl FlowActions {
             if r.state != RepairState::Active {
                 continue;
             }
-            if !flow.open_holes().any(|h| overlaps((h.start, h.end), (r.start, r.end))) {
+            if !flow.open_holes().any(|h| seq_overlaps((h.start, h.end), (r.start, r.end))) {
                 r.state = RepairState::Done;
                 let since_ns = now_ns.saturating_sub(r.at_ns);
                 if since_ns < late_ns {
@@ -298,7 +294,7 @@ impl FlowActions {
     fn repair_of(&self, start: u32, end: u32) -> Option<&Repair> {
         self.repairs.iter().find(|r| {
             matches!(r.state, RepairState::Active | RepairState::TimedOut)
-                && overlaps((r.start, r.end), (start, end))
+                && seq_overlaps((r.start, r.end), (start, end))
         })
     }
 
@@ -390,7 +386,7 @@ impl FlowActions {
         if seg.payload_len > 0 {
             let range = (seg.seq, seg.seq.wrapping_add(seg.payload_len));
             for r in self.repairs.iter_mut() {
-                if r.state != RepairState::Empty && overlaps((r.start, r.end), range) {
+                if r.state != RepairState::Empty && seq_overlaps((r.start, r.end), range) {
                     r.sender_resent = true;
                 }
             }
@@ -512,7 +508,7 @@ impl FlowActions {
                 self.repairs.iter().any(|p| {
                     p.state != RepairState::Empty
                         && !p.sender_resent
-                        && overlaps((p.start, p.end), (l, r))
+                        && seq_overlaps((p.start, p.end), (l, r))
                 })
             });
         if own_dsack {
