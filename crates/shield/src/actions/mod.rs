@@ -67,9 +67,6 @@ struct Repair {
     last_ns: u64,
     /// Copies sent after the first because the hole outlived one.
     retries: u8,
-    /// The hole is still open a J RTT after the latest copy: that copy was
-    /// lost on J too, and the next ACK from R sends another.
-    retry_due: bool,
     /// The hole's age when the box repaired it.
     age_us: u32,
     state: RepairState,
@@ -250,15 +247,6 @@ impl FlowActions {
             flow.j_srtt_us().unwrap_or(0).saturating_mul(a.repair_timeout_rtts).max(10_000),
         ) * 1_000;
         let late_ns = u64::from(flow.j_baseline_us().unwrap_or(0) / 2) * 1_000;
-        // R's ACK of a copy that got through is back within about J's RTT;
-        // a hole still open later than that, with some of J's delay
-        // variation to spare, lost the copy too.
-        let retry_ns = u64::from(
-            flow.j_srtt_us()
-                .unwrap_or(0)
-                .saturating_add(flow.j_jitter_us().saturating_mul(4))
-                .max(a.reorder_window_min_us),
-        ) * 1_000;
         for r in self.repairs.iter_mut() {
             if r.state != RepairState::Active {
                 continue;
@@ -280,13 +268,7 @@ impl FlowActions {
                 }
             } else if now_ns.saturating_sub(r.last_ns) > timeout_ns {
                 r.state = RepairState::TimedOut;
-                r.retry_due = false;
                 self.stats.repairs_timed_out = self.stats.repairs_timed_out.saturating_add(1);
-            } else if now_ns.saturating_sub(r.last_ns) > retry_ns
-                && u32::from(r.retries) < a.repair_retries
-                && !r.sender_resent
-            {
-                r.retry_due = true;
             }
         }
     }
@@ -321,7 +303,6 @@ impl FlowActions {
                 at_ns: now_ns,
                 last_ns: now_ns,
                 retries: 0,
-                retry_due: false,
                 age_us,
                 state: RepairState::Active,
                 sender_resent: false,
@@ -330,20 +311,40 @@ impl FlowActions {
         self.next = ((i + 1) % REPAIRS) as u8;
     }
 
-    /// Send the copies `refresh` found lost on J once more. Why: a copy
+    /// Send once more the copies whose hole outlived them on J. Why: a copy
     /// the box sent is lost as often as any segment on J (1 % of repairs
     /// at 1 % loss), and S then fills the hole with its own retransmission,
     /// whose newer timestamp R echoes, so S cannot undo its window cut
     /// (bed, UPF split, 1 % loss: 5 of a run's 11 recoveries). A copy
     /// that reaches R before S's does carries the original's timestamp.
-    fn retry_lost_repairs(&mut self, now_ns: u64, emits: &mut Emits) {
-        // Only repairs still under way: `retry_due` may have been set on an
-        // earlier packet, before the hole closed or S resent the range.
-        let due = |r: &Repair| r.retry_due && r.state == RepairState::Active && !r.sender_resent;
+    ///
+    /// Called right after `refresh` on the same packet, so a repair still
+    /// Active has its hole open and has not timed out.
+    fn retry_lost_repairs(
+        &mut self,
+        flow: &FlowShield,
+        now_ns: u64,
+        a: &ActionConfig,
+        emits: &mut Emits,
+    ) {
+        // R's ACK of a copy that got through is back within about J's RTT;
+        // a hole still open later than that, with some of J's delay
+        // variation to spare, lost the copy too.
+        let retry_ns = u64::from(
+            flow.j_srtt_us()
+                .unwrap_or(0)
+                .saturating_add(flow.j_jitter_us().saturating_mul(4))
+                .max(a.reorder_window_min_us),
+        ) * 1_000;
+        let due = |r: &Repair| {
+            r.state == RepairState::Active
+                && !r.sender_resent
+                && u32::from(r.retries) < a.repair_retries
+                && now_ns.saturating_sub(r.last_ns) > retry_ns
+        };
         for r in self.repairs.iter_mut().filter(|r| due(r)) {
             if emits.push(Emit::RetransmitFromCache { seq: r.start, len: seq_span(r.start, r.end) })
             {
-                r.retry_due = false;
                 r.retries = r.retries.saturating_add(1);
                 r.last_ns = now_ns;
                 self.stats.local_retransmits = self.stats.local_retransmits.saturating_add(1);
@@ -460,7 +461,7 @@ impl FlowActions {
                     self.stats.emits_dropped = self.stats.emits_dropped.saturating_add(1);
                 }
             }
-            self.retry_lost_repairs(now_ns, emits);
+            self.retry_lost_repairs(flow, now_ns, a, emits);
         }
         // Hide holes only if every open hole is on J and either young or
         // under a live repair: an upstream hole, or a repair that failed,
