@@ -13,6 +13,7 @@ pub mod mbuf;
 pub mod mempool;
 pub mod pipeline;
 pub mod port;
+pub mod prefetch;
 pub mod ring;
 pub mod rss;
 pub mod stop;

@@ -433,28 +433,51 @@ impl<V> FlowTable<V> {
     }
 
     /// Second prefetch stage: reads the (by now cached) index and touches
-    /// the entry of the first bucket whose stored hash matches.
+    /// both hot lines of the entry of the first bucket whose stored hash
+    /// matches: the key spans both, the occupied tag and generation sit in
+    /// the second. (It used to read the protocol byte, which is on line
+    /// two, so line one was never warmed.) Plain loads; a caller that
+    /// may issue prefetch instructions uses
+    /// [`candidate_memory`](Self::candidate_memory) instead.
     #[inline]
     pub fn prefetch_entry(&self, hash: u32) {
+        if let Some(slot) = self.candidate_slot(hash) {
+            if let Some(e) = slot.entry.as_ref() {
+                // A copy of the whole 74-byte key: loads from both lines.
+                std::hint::black_box(e.key);
+                std::hint::black_box(e.generation);
+            }
+        }
+    }
+
+    /// Where the entry a lookup of `hash` would read first lives: start
+    /// address and size in bytes of the slot the first bucket with that
+    /// stored hash points to, `None` when no bucket on the probe run
+    /// carries the hash (a new flow). Reads only the index, never the slot,
+    /// so a caller can issue cache prefetches for the slot's lines (which
+    /// cannot fault) before the lookup touches them.
+    #[inline]
+    pub fn candidate_memory(&self, hash: u32) -> Option<(*const u8, usize)> {
+        let slot = self.candidate_slot(hash)?;
+        Some((std::ptr::from_ref(slot).cast::<u8>(), std::mem::size_of::<Slot<V>>()))
+    }
+
+    /// The slot of the first bucket on `hash`'s probe run that stores
+    /// `hash` (the same walk as [`find`](Self::find), without the key check).
+    #[inline]
+    fn candidate_slot(&self, hash: u32) -> Option<&Slot<V>> {
         let mut pos = hash as usize & self.mask;
         for _ in 0..8 {
-            let Some(&b) = self.index.get(pos) else {
-                return;
-            };
+            let b = *self.index.get(pos)?;
             if b == EMPTY {
-                return;
+                return None;
             }
             if bucket_hash(b) == hash {
-                // Touch both hot lines of the entry: the key (line one)
-                // and the generation/counters (line two).
-                if let Some(e) = self.slots.get(bucket_slot(b)).and_then(|s| s.entry.as_ref()) {
-                    std::hint::black_box(e.key.proto());
-                    std::hint::black_box(e.generation);
-                }
-                return;
+                return self.slots.get(bucket_slot(b));
             }
             pos = (pos + 1) & self.mask;
         }
+        None
     }
 
     /// The entry behind `id`, `None` if the flow is gone.

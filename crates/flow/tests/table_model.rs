@@ -244,6 +244,25 @@ fn tcp_key(port: u16) -> (FlowKey, Side) {
 }
 
 #[test]
+fn candidate_memory_covers_the_entry_a_lookup_reads() {
+    let config = FlowTableConfig { capacity: 64, ..FlowTableConfig::default() };
+    let mut table: FlowTable<[u64; 40]> = FlowTable::new(&config, 0);
+    let pkt = |side| PacketInfo { side, from_core: true, len: 60, tcp_flags: None, teid: None };
+    let (k, s) = tcp_key(1);
+    let h = k.symmetric_hash();
+    assert!(table.candidate_memory(h).is_none(), "no bucket carries the hash of a new flow");
+    let id = table.track(&k, h, &pkt(s), 0, || [0; 40]).unwrap().0;
+    let (start, len) = table.candidate_memory(h).expect("the flow's bucket");
+    let entry = table.get(id).unwrap();
+    let (e_start, e_len) = (std::ptr::from_ref(entry) as usize, std::mem::size_of_val(entry));
+    assert!(start as usize <= e_start && e_start + e_len <= start as usize + len);
+    // The plain-load variant reads the same entry and changes nothing.
+    table.prefetch_index(h);
+    table.prefetch_entry(h);
+    assert_eq!(table.get(id).unwrap().counters(s).packets, 1);
+}
+
+#[test]
 fn scans_cover_the_used_slots_not_the_capacity() {
     // 1 M slots at 256 per step would take 4096 steps (~4 s at one step
     // per millisecond) before `jitterguard flows` showed anything.

@@ -562,6 +562,7 @@ impl PacketHook for FlowHook {
         now: u64,
         out: &mut Outbox,
     ) -> Verdict {
+        self.stage.prefetch_ahead(dir, i);
         match self.stage.get(dir, i) {
             Some(s) => self.tracker.on_frame(s, pkt, dir, now, out),
             None => self.on_packet(pkt, dir, now, out),
