@@ -37,6 +37,9 @@ usage: bench-pps.sh [options]
   --seconds S           forwarding time per run (default 10)
   --lcores L            EAL -l list, main lcore first, one worker (default 0,1)
   --mem MB              EAL -m with --no-huge (default 1024)
+  --baseline-bin PATH   also run every jitterguard mode with this binary (arm
+                        "jitterguard-MODE-baseline", alternated with the
+                        current binary's arm): an A/B of two builds
   --no-jitterguard      testpmd arms only
   --no-testpmd          jitterguard arms only
   --results FILE        append the run log here as a fenced block (default
@@ -58,6 +61,7 @@ lcores=0,1
 mem=1024
 want_jg=1
 want_tp=1
+baseline_bin=
 results="$repo/docs/benchmarks/pps.md"
 JG_BIN=${JG_BIN:-${CARGO_TARGET_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target}/release/jitterguard}
 TESTPMD=${TESTPMD:-dpdk-testpmd}
@@ -72,6 +76,7 @@ while [ $# -gt 0 ]; do
         --seconds) seconds=$2; shift 2 ;;
         --lcores) lcores=$2; shift 2 ;;
         --mem) mem=$2; shift 2 ;;
+        --baseline-bin) baseline_bin=$2; shift 2 ;;
         --no-jitterguard) want_jg=0; shift ;;
         --no-testpmd) want_tp=0; shift ;;
         --results) results=$2; shift 2 ;;
@@ -104,6 +109,7 @@ access_pcap=$(realpath "$access_pcap")
 if [ $want_tp = 1 ]; then
     command -v "$TESTPMD" >/dev/null || die "$TESTPMD not found (apt-get install dpdk)"
 fi
+[ -z "$baseline_bin" ] || [ -x "$baseline_bin" ] || die "--baseline-bin $baseline_bin is not executable"
 if [ $want_jg = 1 ] && [ ! -x "$JG_BIN" ]; then
     echo "bench-pps: $JG_BIN not found or not executable: jitterguard arms skipped" >&2
     want_jg=0
@@ -220,10 +226,14 @@ run_arm() {
             mpps=$(testpmd_mpps "$log")
             ;;
         jitterguard-*)
-            local mode=${arm#jitterguard-}
+            local mode=${arm#jitterguard-} bin=$JG_BIN
+            if [ "${mode%-baseline}" != "$mode" ]; then
+                mode=${mode%-baseline}
+                bin=$baseline_bin
+            fi
             local cfg="$workdir/jg.toml"
             printf '[dataplane]\nmempool_size = %d\n\n[log]\nstats_interval_s = 0\n' "$mbufs" >"$cfg"
-            run_for "$log" "port pair started" "$JG_BIN" run --config "$cfg" \
+            run_for "$log" "port pair started" "$bin" run --config "$cfg" \
                 --core-port "$dev_core" --access-port "$dev_access" --mode "$mode" -- \
                 "${eal_common[@]}" || return 0
             mpps=$(jg_mpps "$log")
@@ -238,7 +248,10 @@ if [ $want_tp = 1 ]; then
 fi
 if [ $want_jg = 1 ]; then
     IFS=, read -r -a m <<<"$jg_modes"
-    for x in "${m[@]}"; do arms+=("jitterguard-$x"); done
+    for x in "${m[@]}"; do
+        [ -z "$baseline_bin" ] || arms+=("jitterguard-$x-baseline")
+        arms+=("jitterguard-$x")
+    done
 fi
 
 report="$workdir/report.txt"
@@ -251,6 +264,7 @@ report="$workdir/report.txt"
     echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the worker's CPU skews every figure)"
     if [ $want_jg = 1 ]; then
         echo "jitterguard: $JG_BIN ($(stat -c %y "$JG_BIN" | cut -d. -f1))"
+        [ -z "$baseline_bin" ] || echo "baseline: $baseline_bin ($(stat -c %y "$baseline_bin" | cut -d. -f1))"
     fi
 } | tee "$report"
 
