@@ -30,6 +30,13 @@ pub struct ShieldConfig {
     pub queue_delay_abs_us: u32,
     /// See `queue_delay_abs_us`.
     pub queue_delay_rtt_pct: u32,
+    /// The acting rule's exception for isolated holes on a Congested flow
+    /// (`FlowShield::acting_class`) applies while J's latest queuing delay
+    /// is at most `max(isolated_loss_queue_abs_us, queue_delay_rtt_pct% of
+    /// min_rtt)`. Separate from `queue_delay_abs_us` so that the exception
+    /// can reach further into a building queue without moving the
+    /// classifier's congestion evidence.
+    pub isolated_loss_queue_abs_us: u32,
     /// Delivery rate counts as "at its max" at or above this percentage of the windowed max.
     pub at_max_rate_pct: u32,
     /// A tick with at least this many reordering events (holes filled late,
@@ -80,6 +87,7 @@ impl Default for ShieldConfig {
             stall_extra_us: 60_000,
             queue_delay_abs_us: 10_000,
             queue_delay_rtt_pct: 25,
+            isolated_loss_queue_abs_us: 10_000,
             at_max_rate_pct: 80,
             reorder_events_over_queue: 8,
             jitter_abs_us: 2_000,
@@ -102,6 +110,12 @@ impl ShieldConfig {
     /// Queuing delay above which the queue counts as standing/high.
     pub(crate) fn queue_threshold_us(&self, min_rtt_us: u32) -> u32 {
         pct(min_rtt_us, self.queue_delay_rtt_pct).max(self.queue_delay_abs_us)
+    }
+
+    /// Queuing delay up to which isolated holes on a Congested flow are
+    /// still acted on (see `isolated_loss_queue_abs_us`).
+    pub(crate) fn isolated_loss_queue_threshold_us(&self, min_rtt_us: u32) -> u32 {
+        pct(min_rtt_us, self.queue_delay_rtt_pct).max(self.isolated_loss_queue_abs_us)
     }
 
     /// Smoothed delay variation above which the path counts as jittery.

@@ -271,7 +271,8 @@ impl FlowShield {
     /// that a Congested flow counts as Jitter while the holes R reports on
     /// J are isolated (at most three, each at most two segments, at least
     /// four segments apart) and J's latest RTT sample (SACK-block samples
-    /// included) sits within the queue threshold of the baseline. Why: a
+    /// included) sits within `isolated_loss_queue_abs_us` (or the
+    /// RTT-relative queue threshold, if larger) of the baseline. Why: a
     /// drop-tail queue drops only when it is full, and then in bursts (in
     /// slow start every other segment); radio loss makes sparse
     /// single-segment holes at any queue level.
@@ -301,16 +302,19 @@ impl FlowShield {
     /// [`effective_class`]: FlowShield::effective_class
     pub fn acting_class(&self, group: &GroupState, cfg: &ShieldConfig) -> Class {
         let c = self.effective_class(group);
-        let queue_high = match (self.rtt.baseline(), self.rtt.samples > 0) {
-            (Some(base), true) => {
-                Some(self.rtt.now.saturating_sub(base) > cfg.queue_threshold_us(base))
-            }
+        // J's latest queuing delay and its baseline, once there is a sample.
+        let queue = match (self.rtt.baseline(), self.rtt.samples > 0) {
+            (Some(base), true) => Some((self.rtt.now.saturating_sub(base), base)),
             _ => None,
         };
-        match c {
-            Class::Congested if queue_high == Some(false) && self.holes_isolated() => Class::Jitter,
-            Class::Jitter
-                if queue_high == Some(true)
+        match (c, queue) {
+            (Class::Congested, Some((q, base)))
+                if q <= cfg.isolated_loss_queue_threshold_us(base) && self.holes_isolated() =>
+            {
+                Class::Jitter
+            }
+            (Class::Jitter, Some((q, base)))
+                if q > cfg.queue_threshold_us(base)
                     && self.holes.any_active()
                     && !self.holes_isolated() =>
             {

@@ -880,7 +880,11 @@ fn window_does_not_open_during_a_stall_on_j() {
 /// RTT on a 40 ms path) that has since drained: J's latest RTT sample is
 /// back at the baseline, the class not yet (hysteresis).
 fn congested_flow_with_drained_queue() -> Scripted {
-    let mut s = Scripted::new(shield_cfg());
+    congested_flow_with_drained_queue_cfg(shield_cfg())
+}
+
+fn congested_flow_with_drained_queue_cfg(cfg: ShieldConfig) -> Scripted {
+    let mut s = Scripted::new(cfg);
     s.steady(1_000_000, 40_000);
     s.steady(1_000_000, 80_000);
     s.steady(150_000, 40_000);
@@ -916,6 +920,28 @@ fn queue_seen_in_sack_blocks_while_a_hole_is_open_keeps_the_box_out() {
     let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &[(segs[1], later[3].wrapping_add(M))]));
     assert!(retransmits(&e).is_empty(), "a queue stands on J: S's recovery, not the box's");
     assert_eq!(s.flow.acting_class(&s.group, &s.cfg), Class::Congested);
+}
+
+#[test]
+fn the_isolated_loss_queue_threshold_moves_only_the_acting_exception() {
+    // The same hole and SACK-block queue as above (40 ms over the
+    // baseline), with the exception's threshold on either side of it.
+    let run = |abs_us: u32| {
+        let mut cfg = shield_cfg();
+        cfg.isolated_loss_queue_abs_us = abs_us;
+        let mut s = congested_flow_with_drained_queue_cfg(cfg);
+        let mut a = FlowActions::new();
+        let (segs, _) = young_hole(&mut s, &mut a);
+        let later: Vec<u32> = (0..4).map(|_| s.send()).collect();
+        s.advance_us(80_000);
+        let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &[(segs[1], later[3].wrapping_add(M))]));
+        (retransmits(&e), s.flow.acting_class(&s.group, &s.cfg), s.flow.class())
+    };
+    assert_eq!(run(30_000), (vec![], Class::Congested, Class::Congested));
+    let (repairs, acting, class) = run(50_000);
+    assert_eq!(repairs.len(), 1, "the isolated hole is repaired: {repairs:?}");
+    // The classifier's evidence is untouched: the flow stays Congested.
+    assert_eq!((acting, class), (Class::Jitter, Class::Congested));
 }
 
 // ---- handshake repair ---------------------------------------------------
