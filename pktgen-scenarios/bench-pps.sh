@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packet-rate benchmark: dpdk-testpmd (io, 5tswap) against jitterguard (each
 # mode asked for) on the same net_pcap infinite_rx input, one worker core,
-# arms alternated (A B A B ...) and repeated; prints Mpps per run, medians and
+# arms alternated (A B, then B A, ...) and repeated; prints Mpps per run, medians and
 # ratios to testpmd, and appends everything (with the exact command) to a
 # results file.
 #
@@ -270,7 +270,15 @@ report="$workdir/report.txt"
 
 declare -A results_by_arm
 for run in $(seq 1 "$runs"); do
-    for arm in "${arms[@]}"; do
+    # Every other round runs the arms in reverse order, so that no arm
+    # always follows the same neighbour (a slow drift of the machine, or
+    # what the previous process left in the caches, spreads over all arms).
+    order=("${arms[@]}")
+    if [ $((run % 2)) = 0 ]; then
+        order=()
+        for ((k = ${#arms[@]} - 1; k >= 0; k--)); do order+=("${arms[$k]}"); done
+    fi
+    for arm in "${order[@]}"; do
         run_arm "$arm" "$run"
         printf 'run %d %-24s %s Mpps\n' "$run" "$arm" "$mpps" | tee -a "$report"
         results_by_arm[$arm]+="$mpps "
