@@ -143,11 +143,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Waits (up to 60 s) until PATTERN appears in FILE or process $child exits.
+# Waits (up to 60 s) until PATTERN (an extended regex) appears in FILE or process $child exits.
 wait_for() {
     local file=$1 pattern=$2 i
     for i in $(seq 1 600); do
-        grep -q -- "$pattern" "$file" 2>/dev/null && return 0
+        grep -qE -- "$pattern" "$file" 2>/dev/null && return 0
         kill -0 "$child" 2>/dev/null || return 1
         sleep 0.1
     done
@@ -233,7 +233,10 @@ run_arm() {
             fi
             local cfg="$workdir/jg.toml"
             printf '[dataplane]\nmempool_size = %d\n\n[log]\nstats_interval_s = 0\n' "$mbufs" >"$cfg"
-            run_for "$log" "port pair started" "$bin" run --config "$cfg" \
+            # Measure from "forwarding" (the workers run), not from the ports'
+            # start: building the flow state takes seconds. Builds from before
+            # that line (--baseline-bin) log "metrics at" right after it.
+            run_for "$log" "jitterguard::run.*(forwarding|metrics at)" "$bin" run --config "$cfg" \
                 --core-port "$dev_core" --access-port "$dev_access" --mode "$mode" -- \
                 "${eal_common[@]}" || return 0
             mpps=$(jg_mpps "$log")

@@ -60,6 +60,66 @@ pub fn run(
         Mempool::new("jg_pkt_pool", d.mempool_size, d.mempool_cache, -1)
             .map_err(|e| setup(e.to_string()))?,
     );
+    // The flow state (per worker a table of `flows.capacity` entries, which
+    // takes seconds to fault in at the default size) is built before any
+    // port starts: a started port is polled at once, instead of dropping
+    // what it receives while the box is still getting ready.
+    let building = Instant::now();
+    let mut pipelines = Vec::new();
+    let mut lives = Vec::new();
+    let mut hists = crate::metrics::Histograms::new();
+    let mut hooks = Vec::new();
+    for (i, &lc) in workers.iter().enumerate() {
+        if cfg.mode == Mode::Passthrough {
+            hooks.push(None);
+            continue;
+        }
+        let stats = Arc::new(PipelineStats::default());
+        let dump = Arc::new(SnapshotCell::new(FlowDump::with_capacity(cfg.mgmt.flow_dump_rows)));
+        let live = Arc::new(SnapshotCell::new(LiveSettings {
+            timeouts: cfg.flows.timeouts,
+            shield: cfg.shield.to_shield_config(),
+        }));
+        lives.push(live.clone());
+        pipelines.push(WorkerPipeline { lcore: lc, stats: stats.clone(), dump: dump.clone() });
+        hooks.push(Some(FlowHook::new(
+            FlowHookConfig {
+                worker: i as u16,
+                workers: workers.len() as u16,
+                table: flow::FlowTableConfig {
+                    capacity: cfg.flows.capacity,
+                    aging_tick_ms: cfg.flows.aging_tick_ms,
+                    timeouts: cfg.flows.timeouts,
+                },
+                groups: cfg.flows.groups,
+                shield: cfg.shield.to_shield_config(),
+                dump_rows: cfg.mgmt.flow_dump_rows,
+                publish_every_ns: cfg.mgmt.flow_dump_interval_ms * 1_000_000,
+                act: cfg.mode == Mode::Shield,
+                control_permille: (cfg.shield.control_fraction * 1000.0).round() as u32,
+                cache_segments: cfg.shield.cache_segments,
+                cache_per_flow: cfg.shield.cache_per_flow,
+                ack_templates: cfg.shield.ack_templates,
+                pool: Some(pool.clone()),
+            },
+            FlowHookShared {
+                stats,
+                dump,
+                live,
+                rtt_hist: Some(hists.rtt.add_writer()),
+                jitter_hist: Some(hists.jitter.add_writer()),
+            },
+        )));
+    }
+    if cfg.mode != Mode::Passthrough {
+        tracing::info!(
+            workers = workers.len(),
+            flows_per_worker = cfg.flows.capacity,
+            took_ms = building.elapsed().as_millis() as u64,
+            "flow state ready"
+        );
+    }
+
     let port_cfg = PortConfig {
         rx_queues: workers.len() as u16,
         tx_queues: workers.len() as u16,
@@ -102,11 +162,8 @@ pub fn run(
         replay_timestamp_offset,
     };
     let mut counters = Vec::new();
-    let mut pipelines = Vec::new();
-    let mut lives = Vec::new();
-    let mut hists = crate::metrics::Histograms::new();
     let mut handoffs = handoff_rings(cfg, workers.len()).map_err(setup)?;
-    for (i, &lc) in workers.iter().enumerate() {
+    for ((i, &lc), hook) in workers.iter().enumerate().zip(hooks) {
         let queues: Vec<PortPairQueues> = pairs
             .iter()
             .map(|p| PortPairQueues {
@@ -118,60 +175,17 @@ pub fn run(
         let shared = Arc::new(WorkerCounters::new(lc));
         counters.push(shared.clone());
         let handoff = std::mem::take(&mut handoffs[i]);
-        let launched = match cfg.mode {
-            Mode::Passthrough => launch(
+        let launched = match hook {
+            None => launch(
                 lc,
                 Worker::new(queues, Passthrough, fwd, shared)
                     .with_cost_histogram(hists.cost.add_writer()),
             ),
-            Mode::Monitor | Mode::Shield => {
-                let stats = Arc::new(PipelineStats::default());
-                let dump =
-                    Arc::new(SnapshotCell::new(FlowDump::with_capacity(cfg.mgmt.flow_dump_rows)));
-                let live = Arc::new(SnapshotCell::new(LiveSettings {
-                    timeouts: cfg.flows.timeouts,
-                    shield: cfg.shield.to_shield_config(),
-                }));
-                lives.push(live.clone());
-                pipelines.push(WorkerPipeline {
-                    lcore: lc,
-                    stats: stats.clone(),
-                    dump: dump.clone(),
-                });
-                let hook = FlowHook::new(
-                    FlowHookConfig {
-                        worker: i as u16,
-                        workers: workers.len() as u16,
-                        table: flow::FlowTableConfig {
-                            capacity: cfg.flows.capacity,
-                            aging_tick_ms: cfg.flows.aging_tick_ms,
-                            timeouts: cfg.flows.timeouts,
-                        },
-                        groups: cfg.flows.groups,
-                        shield: cfg.shield.to_shield_config(),
-                        dump_rows: cfg.mgmt.flow_dump_rows,
-                        publish_every_ns: cfg.mgmt.flow_dump_interval_ms * 1_000_000,
-                        act: cfg.mode == Mode::Shield,
-                        control_permille: (cfg.shield.control_fraction * 1000.0).round() as u32,
-                        cache_segments: cfg.shield.cache_segments,
-                        cache_per_flow: cfg.shield.cache_per_flow,
-                        ack_templates: cfg.shield.ack_templates,
-                        pool: Some(pool.clone()),
-                    },
-                    FlowHookShared {
-                        stats,
-                        dump,
-                        live: live.clone(),
-                        rtt_hist: Some(hists.rtt.add_writer()),
-                        jitter_hist: Some(hists.jitter.add_writer()),
-                    },
-                );
-                launch(
-                    lc,
-                    Worker::with_handoff(queues, hook, fwd, shared, handoff)
-                        .with_cost_histogram(hists.cost.add_writer()),
-                )
-            }
+            Some(hook) => launch(
+                lc,
+                Worker::with_handoff(queues, hook, fwd, shared, handoff)
+                    .with_cost_histogram(hists.cost.add_writer()),
+            ),
         };
         if let Err(e) = launched {
             stop::request_stop();
@@ -179,6 +193,7 @@ pub fn run(
             return Err(setup(e));
         }
     }
+    tracing::info!(workers = workers.len(), mode = cfg.mode.as_str(), "forwarding");
 
     let started = Instant::now();
     let hz = eal.tsc_hz();

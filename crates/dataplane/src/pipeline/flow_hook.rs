@@ -296,9 +296,16 @@ impl Tracker {
         self.shield = s.shield;
     }
 
-    /// Tracks the frame's flow and measures TCP. Returns the flow and the
-    /// segment when the shield's actions must decide on it (shield mode).
-    fn track(&mut self, s: &Staged, dir: Direction, now: u64) -> Option<(flow::FlowId, Segment)> {
+    /// Tracks the frame's flow and measures TCP (`seg`, built by the caller
+    /// so that it is not copied back out). Returns the flow when the
+    /// shield's actions must decide on `seg` (shield mode).
+    fn track(
+        &mut self,
+        s: &Staged,
+        seg: Option<&Segment>,
+        dir: Direction,
+        now: u64,
+    ) -> Option<flow::FlowId> {
         let p = &s.parsed;
         let f = s.flow?;
         let teid = match p.tunnel.map(|t| t.kind) {
@@ -313,7 +320,6 @@ impl Tracker {
             teid,
         };
         let hash = f.hash;
-        let seg = segment_of(p, dir);
         let init = FlowValue::empty;
         let (id, created) = match self.table.track(&f.key, hash, &info, now, init) {
             Ok(r) => r,
@@ -329,7 +335,7 @@ impl Tracker {
         let entry = self.table.get_mut(id)?;
         let v = &mut entry.value;
         if v.tcp.is_none() {
-            let fs = FlowShield::new(now, &seg);
+            let fs = FlowShield::new(now, seg);
             *class_slot(&mut self.local, fs.class()) += 1;
             v.tcp = Some(fs);
             v.group = group_key(p, dir);
@@ -343,7 +349,7 @@ impl Tracker {
             }
         }
         if v.actions.is_some() {
-            return Some((id, seg));
+            return Some(id);
         }
         let group =
             group_of(&mut self.groups, &mut self.scratch_group, v.group, &mut v.group_slot, now);
@@ -351,7 +357,7 @@ impl Tracker {
             let before = fs.class();
             // Shield mode, no actions on this flow: the control arm.
             let control = self.act.then(|| fs.progress());
-            let _ = fs.on_segment(now, &seg, group, &self.shield);
+            let _ = fs.on_segment(now, seg, group, &self.shield);
             if let Some(before) = control {
                 self.local.count_arm(Arm::Control, before, fs.progress(), fs.age_ns(now));
             }
@@ -627,9 +633,10 @@ impl Tracker {
                 return Verdict::HandOff(owner);
             }
         }
-        match self.track(s, dir, now) {
-            Some((id, seg)) => self.shield_step(id, &seg, p, &mut pkt, dir, now, out),
-            None => Verdict::Forward,
+        let seg = segment_of(p, dir);
+        match (self.track(s, seg.as_ref(), dir, now), &seg) {
+            (Some(id), Some(seg)) => self.shield_step(id, seg, p, &mut pkt, dir, now, out),
+            _ => Verdict::Forward,
         }
     }
 
