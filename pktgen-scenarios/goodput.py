@@ -63,6 +63,7 @@ CSV_FIELDS = [
     "emu_stalled_busy_ms", "error", "sender_recoveries", "sender_undos",
     "box_local_retransmits", "sender_hystart", "emu_queue_delay_mean_ms",
     "emu_queue_delay_p99_ms", "box_duplicates_suppressed", "sender_dsacks",
+    "receiver_paws_drops", "box_ts_raised",
 ]
 # The sender's own account (nstat in jg-snd, a fresh namespace per run):
 # how often it entered SACK recovery, and how often it undid a cut.
@@ -94,6 +95,18 @@ def sender_counters():
             "sender_hystart": " ".join(exits) or "none"}
 
 
+def receiver_counters():
+    """Segments the receiver dropped by its PAWS check (RFC 7323): a copy
+    the box sent with a TSval older than R's TS.Recent ends there. {} if
+    nstat fails."""
+    proc = subprocess.run(["ip", "netns", "exec", "jg-rcv", "nstat", "-saz", "--json"],
+                          text=True, capture_output=True)
+    try:
+        return {"receiver_paws_drops": json.loads(proc.stdout)["kernel"].get("TcpExtPAWSEstab", 0)}
+    except (json.JSONDecodeError, KeyError):
+        return {}
+
+
 def box_counters():
     """The box's local retransmissions and duplicate answers (`jitterguard
     stats` in jg-box), or {}."""
@@ -104,7 +117,8 @@ def box_counters():
                           text=True, capture_output=True)
     out = {}
     for counter, column in (("local_retransmits", "box_local_retransmits"),
-                            ("duplicates_suppressed", "box_duplicates_suppressed")):
+                            ("duplicates_suppressed", "box_duplicates_suppressed"),
+                            ("repair_timestamps_raised", "box_ts_raised")):
         m = re.search(rf"^{counter}\s+(\d+)", proc.stdout, re.M)
         if m:
             out[column] = int(m.group(1))
@@ -258,6 +272,7 @@ def one_run(args, profile, flows, cc, arm, run, raw_dir):
         row["ss_cwnd_end"] = ss.get("cwnd", "")
         row["ss_retrans_end"] = ss.get("retrans", "")
         row.update(sender_counters())
+        row.update(receiver_counters())
         if box == "jitterguard":
             row.update(box_counters())
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, RuntimeError,

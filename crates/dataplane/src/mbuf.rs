@@ -93,6 +93,21 @@ impl Mbuf {
         unsafe { segment(self.raw.as_ptr()) }
     }
 
+    /// The frame bytes, writable, while this handle holds the only
+    /// reference (no copy of it waits in a TX queue); None while shared.
+    pub fn data_mut_unshared(&mut self) -> Option<&mut [u8]> {
+        // SAFETY: refcnt is a naturally aligned u16 inside a valid mbuf we
+        // hold a reference to; an atomic load sees every other holder's
+        // update (DPDK changes it atomically while it is shared).
+        let refs = unsafe {
+            std::sync::atomic::AtomicU16::from_ptr(std::ptr::addr_of_mut!(
+                (*self.raw.as_ptr()).refcnt
+            ))
+            .load(std::sync::atomic::Ordering::Acquire)
+        };
+        (refs == 1).then(|| self.data_mut())
+    }
+
     /// Sets the frame length of a freshly allocated single-segment mbuf and
     /// returns the writable bytes; None if `len` does not fit the buffer.
     pub fn set_len(&mut self, len: usize) -> Option<&mut [u8]> {

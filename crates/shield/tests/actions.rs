@@ -93,7 +93,7 @@ fn act(s: &mut Scripted, a: &mut FlowActions, seg: Segment) -> (Verdict, Emits) 
 fn retransmits(e: &Emits) -> Vec<(u32, u32)> {
     e.iter()
         .filter_map(|x| match *x {
-            Emit::RetransmitFromCache { seq, len } => Some((seq, len)),
+            Emit::RetransmitFromCache { seq, len, .. } => Some((seq, len)),
             _ => None,
         })
         .collect()
@@ -193,6 +193,71 @@ fn a_hole_the_sender_already_resent_is_not_repaired_by_the_box() {
     let blocks = [(more[1], more[3].wrapping_add(M))];
     let (_, e) = act(&mut s, &mut a, ack_seg(more[0], &blocks));
     assert_eq!(retransmits(&e), vec![(more[0], M)]);
+}
+
+fn with_ts(mut seg: Segment, tsval: u32, tsecr: u32) -> Segment {
+    seg.opts.ts = Some((tsval, tsecr));
+    seg
+}
+
+/// The box's copies and the lowest TSval each must carry.
+fn repairs_with_floor(e: &Emits) -> Vec<(u32, Option<u32>)> {
+    e.iter()
+        .filter_map(|x| match *x {
+            Emit::RetransmitFromCache { seq, ts_floor, .. } => Some((seq, ts_floor)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// S sends eight segments with TSvals 100..=107 through the box; the first
+/// and the fifth are lost on J, and R (TS.Recent 99) reports both.
+fn two_holes_with_timestamps() -> (Scripted, FlowActions, Vec<u32>, [(u32, u32); 2]) {
+    let mut s = jitter_flow();
+    let mut a = FlowActions::new();
+    let mut segs = Vec::new();
+    for i in 0..8 {
+        let seq = s.nxt;
+        s.nxt = seq.wrapping_add(M);
+        act(&mut s, &mut a, with_ts(sender_seg(seq), 100 + i, 50));
+        segs.push(seq);
+    }
+    s.advance_us(40_000);
+    let blocks = [(segs[1], segs[4]), (segs[5], segs[7].wrapping_add(M))];
+    let (_, e) = act(&mut s, &mut a, with_ts(ack_seg(segs[0], &blocks), 60, 99));
+    assert!(e.is_empty(), "young holes");
+    (s, a, segs, blocks)
+}
+
+#[test]
+fn copies_carry_at_least_the_receivers_ts_recent() {
+    // R echoes TS.Recent 99: the copies may keep their own TSvals (100, 104).
+    let (mut s, mut a, segs, blocks) = two_holes_with_timestamps();
+    s.advance_us(3_000);
+    let (_, e) = act(&mut s, &mut a, with_ts(ack_seg(segs[0], &blocks), 61, 99));
+    assert_eq!(repairs_with_floor(&e), vec![(segs[0], Some(99)), (segs[4], Some(99))]);
+
+    // S resends the first hole itself (TSval 120) before the box repairs:
+    // that copy fills R's first hole and R takes 120 as TS.Recent, so the
+    // box's copy of the second hole (original TSval 104) must carry 120,
+    // though R's ACKs still echo 99 (they left R before S's copy arrived).
+    let (mut s, mut a, segs, blocks) = two_holes_with_timestamps();
+    act(&mut s, &mut a, with_ts(sender_seg(segs[0]), 120, 50));
+    // New data (not a retransmission) and a resend above R's cumulative
+    // ACK do not fill R's first hole: no new TS.Recent.
+    let seq = s.nxt;
+    s.nxt = seq.wrapping_add(M);
+    act(&mut s, &mut a, with_ts(sender_seg(seq), 130, 50));
+    act(&mut s, &mut a, with_ts(sender_seg(segs[6]), 131, 50));
+    s.advance_us(3_000);
+    let (_, e) = act(&mut s, &mut a, with_ts(ack_seg(segs[0], &blocks), 61, 99));
+    assert_eq!(repairs_with_floor(&e), vec![(segs[4], Some(120))]);
+
+    // R's later ACK echoes a newer TS.Recent: a retry carries at least it.
+    s.advance_us(60_000);
+    let blocks = [(segs[5], segs[7].wrapping_add(M))];
+    let (_, e) = act(&mut s, &mut a, with_ts(ack_seg(segs[4], &blocks), 62, 125));
+    assert_eq!(repairs_with_floor(&e), vec![(segs[4], Some(125))]);
 }
 
 /// The flow's reports before and after a hole the box repaired closes,

@@ -46,6 +46,7 @@ pub fn check_rewrite(data: &[u8]) {
         params[4] as u16 | (params[5] as u16) << 8,
     );
     let _ = rewrite::set_seq(&mut f, &p, word(6));
+    let _ = rewrite::raise_tsval(&mut f, &p, word(12));
     let _ = rewrite::set_timestamps(&mut f, &p, word(10), word(0) ^ word(6));
     let blocks = [(word(0), word(6)), (word(10), word(12)), (word(1), word(9))];
     let n = usize::from(params[15] % 5).min(blocks.len());

@@ -40,8 +40,8 @@ pub use ipv4::{Ipv4Packet, Ipv4Repr};
 pub use ipv6::{Ipv6Packet, Ipv6Repr};
 pub use parse::{parse, parse_into, FiveTuple, Parsed, TcpInfo, Tunnel, TunnelKind};
 pub use rewrite::{
-    remove_sack, set_ack, set_ack_and_window, set_sack_blocks, set_seq, set_timestamps, set_window,
-    RewriteError,
+    raise_tsval, remove_sack, set_ack, set_ack_and_window, set_sack_blocks, set_seq,
+    set_timestamps, set_window, RewriteError,
 };
 pub use tcp::{TcpRepr, TcpSegment};
 pub use tcp_options::TcpOptions;

@@ -148,6 +148,21 @@ pub fn set_timestamps(
     patch(frame, l4, usize::from(at) + 2, &v).ok_or(RewriteError::OutOfBounds)
 }
 
+/// Raises the timestamp option's TSval to `floor` where it is older
+/// (serial-number order, RFC 7323 §5.2), keeping TSecr. Returns whether
+/// the frame changed. Why: a receiver's PAWS check drops a segment whose
+/// TSval is older than the one it last took as TS.Recent, so a copy of an
+/// old segment sent again by someone other than its sender must not carry
+/// the original's TSval once the receiver has seen a newer one.
+pub fn raise_tsval(frame: &mut [u8], p: &Parsed, floor: u32) -> Result<bool, RewriteError> {
+    tcp_offset(p)?;
+    let (tsval, tsecr) = p.tcp.and_then(|t| t.opts.ts).ok_or(RewriteError::NoTimestamps)?;
+    if floor.wrapping_sub(tsval) as i32 <= 0 {
+        return Ok(false);
+    }
+    set_timestamps(frame, p, floor, tsecr).map(|()| true)
+}
+
 /// Replaces the SACK blocks with `blocks` inside the space of the SACK
 /// option the segment arrived with; unused space becomes NOPs, so the header
 /// length never changes. An empty `blocks` removes the option (all NOPs).

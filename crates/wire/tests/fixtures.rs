@@ -440,6 +440,15 @@ fn rewrites_at_odd_option_offsets() {
         (Some(21), Some(31), Some((7, 9)), &[(256, 512)][..])
     );
     assert!(checksums_ok(&f));
+    // TSval 7: a floor at or below it leaves the frame alone, a newer one
+    // (also across the wrap) replaces TSval and keeps TSecr.
+    let before = f.clone();
+    assert_eq!(wire::raise_tsval(&mut f, &p, 7), Ok(false));
+    assert_eq!(wire::raise_tsval(&mut f, &p, 0xffff_fff0), Ok(false), "older across the wrap");
+    assert_eq!(f, before);
+    assert_eq!(wire::raise_tsval(&mut f, &p, 1000), Ok(true));
+    assert!(checksums_ok(&f));
+    assert_eq!(parse(&f).tcp.unwrap().opts.ts, Some((1000, 9)));
     wire::set_timestamps(&mut f, &p, 0xdead_beef, 0x0102_0304).unwrap();
     assert!(checksums_ok(&f));
     wire::set_sack_blocks(&mut f, &p, &[(0x1111_2222, 0x3333_4444)]).unwrap();

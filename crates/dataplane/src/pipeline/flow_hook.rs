@@ -158,7 +158,7 @@ impl ShieldIo {
         send_emits(
             &self.emits,
             flow,
-            &self.cache,
+            &mut self.cache,
             &v.cache,
             &self.templates,
             self.pool.as_deref(),
@@ -731,7 +731,7 @@ fn schedule(
 fn send_emits(
     emits: &Emits,
     flow: u64,
-    cache: &SegmentCache,
+    cache: &mut SegmentCache,
     list: &CacheList,
     templates: &AckTemplates,
     pool: Option<&Mempool>,
@@ -740,9 +740,12 @@ fn send_emits(
 ) {
     for e in emits.iter() {
         match *e {
-            Emit::RetransmitFromCache { seq, len } => {
+            Emit::RetransmitFromCache { seq, len, ts_floor } => {
                 cache.overlapping(list, seq, len, |_, _, m| {
                     if out.room(Direction::CoreToAccess) > 0 {
+                        if let Some(floor) = ts_floor {
+                            raise_tsval(m, floor, local);
+                        }
                         out.send(Direction::CoreToAccess, m.share());
                         local.local_retransmits += 1;
                     } else {
@@ -764,6 +767,25 @@ fn send_emits(
         }
     }
     local.emits_dropped += emits.dropped() as u64;
+}
+
+/// Gives a cached segment about to be sent again a TSval R's PAWS check
+/// accepts (`floor`, R's TS.Recent as the shield knows it) where its own is
+/// older. Only while the cache holds the sole reference: a copy still in a
+/// TX queue must not change under the NIC (then it goes as it is, counted
+/// in `rewrite_failed`). The cached frame keeps the raised TSval, which is
+/// what a later copy needs too.
+fn raise_tsval(m: &mut Mbuf, floor: u32, local: &mut PipelineLocal) {
+    let Some(frame) = m.data_mut_unshared() else {
+        local.rewrite_failed += 1;
+        return;
+    };
+    let p = wire::parse(frame);
+    match wire::raise_tsval(frame, &p, floor) {
+        Ok(true) => local.repair_timestamps_raised += 1,
+        Ok(false) | Err(wire::RewriteError::NoTimestamps) => {}
+        Err(_) => local.rewrite_failed += 1,
+    }
 }
 
 /// A pure ACK towards S from the flow's template: R's headers, R's latest

@@ -151,24 +151,25 @@ impl SegmentCache {
     }
 
     /// Calls `f` with every cached segment overlapping [seq, seq+len), in
-    /// sequence order (the retransmission candidates for a hole).
+    /// sequence order (the retransmission candidates for a hole; `f` may
+    /// rewrite one that is not shared before it sends it).
     pub fn overlapping(
-        &self,
+        &mut self,
         list: &CacheList,
         seq: u32,
         len: u32,
-        mut f: impl FnMut(u32, u32, &Mbuf),
+        mut f: impl FnMut(u32, u32, &mut Mbuf),
     ) {
         let end = seq.wrapping_add(len);
         let mut i = list.head;
         while i != NIL {
-            let e = &self.entries[i as usize];
+            let e = &mut self.entries[i as usize];
             let e_end = e.seq.wrapping_add(e.len);
             if seq_ge(e.seq, end) {
                 break;
             }
             if seq_gt(e_end, seq) {
-                if let Some(m) = &e.mbuf {
+                if let Some(m) = &mut e.mbuf {
                     f(e.seq, e.len, m);
                 }
             }

@@ -73,6 +73,7 @@ pipeline_counters! {
     flows_control: "TCP flows left in monitor as the control arm (shield.control_fraction).",
     local_retransmits: "Segments retransmitted towards R from the box's cache.",
     handshake_repairs: "S's SYNs or SYN-ACKs sent again towards R because R had not answered in time.",
+    repair_timestamps_raised: "Segments sent again from the cache with their TSval raised to R's TS.Recent, which R's PAWS check would otherwise drop.",
     acks_rewritten: "ACKs from R forwarded with hole-revealing SACK or own DSACK blocks removed.",
     acks_suppressed: "ACKs from R the shield kept from reaching S.",
     duplicates_suppressed: "Retransmissions by S of data R had acknowledged, kept off J.",

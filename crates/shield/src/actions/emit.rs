@@ -12,6 +12,10 @@ pub enum Emit {
         seq: u32,
         /// Bytes.
         len: u32,
+        /// The lowest TSval the copy may carry (R's TS.Recent as the box
+        /// knows it): a cached segment with an older one is sent with this
+        /// TSval instead, else R's PAWS check would drop it. None: as cached.
+        ts_floor: Option<u32>,
     },
     /// Towards S: a pure ACK built from the flow's template, with at most
     /// one SACK block, a DSACK.
@@ -96,7 +100,7 @@ mod tests {
     fn bounded_and_counts_drops() {
         let mut e = Emits::new();
         for i in 0..6u32 {
-            e.push(Emit::RetransmitFromCache { seq: i, len: 1 });
+            e.push(Emit::RetransmitFromCache { seq: i, len: 1, ts_floor: None });
         }
         assert_eq!((e.len(), e.dropped()), (MAX_EMITS, 2));
         assert_eq!(e.iter().count(), MAX_EMITS);

@@ -401,7 +401,7 @@ impl Sim {
         let emits: Vec<Emit> = self.emits.iter().copied().collect();
         for e in emits {
             match e {
-                Emit::RetransmitFromCache { seq, len } => {
+                Emit::RetransmitFromCache { seq, len, .. } => {
                     let start = self.off(seq);
                     let mut off = start;
                     while off < start + u64::from(len) {
