@@ -243,8 +243,8 @@ fn copies_carry_at_least_the_receivers_ts_recent() {
     // though R's ACKs still echo 99 (they left R before S's copy arrived).
     let (mut s, mut a, segs, blocks) = two_holes_with_timestamps();
     act(&mut s, &mut a, with_ts(sender_seg(segs[0]), 120, 50));
-    // New data (not a retransmission) and a resend above R's cumulative
-    // ACK do not fill R's first hole: no new TS.Recent.
+    // New data (not a retransmission) and a resend of data R has SACKed
+    // fill no hole of R's: no new TS.Recent.
     let seq = s.nxt;
     s.nxt = seq.wrapping_add(M);
     act(&mut s, &mut a, with_ts(sender_seg(seq), 130, 50));
@@ -252,6 +252,16 @@ fn copies_carry_at_least_the_receivers_ts_recent() {
     s.advance_us(3_000);
     let (_, e) = act(&mut s, &mut a, with_ts(ack_seg(segs[0], &blocks), 61, 99));
     assert_eq!(repairs_with_floor(&e), vec![(segs[4], Some(120))]);
+
+    // S resends the second hole, above R's cumulative ACK as the box saw
+    // it: R's ACKs for holes below may still be on their way, so it may be
+    // R's first hole when S's copy arrives. The box's copy of the first
+    // hole carries S's TSval (121) too.
+    let (mut t, mut b, tsegs, tblocks) = two_holes_with_timestamps();
+    act(&mut t, &mut b, with_ts(sender_seg(tsegs[4]), 121, 50));
+    t.advance_us(3_000);
+    let (_, e) = act(&mut t, &mut b, with_ts(ack_seg(tsegs[0], &tblocks), 61, 99));
+    assert_eq!(repairs_with_floor(&e), vec![(tsegs[0], Some(121))]);
 
     // R's later ACK echoes a newer TS.Recent: a retry carries at least it.
     s.advance_us(60_000);

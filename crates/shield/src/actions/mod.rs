@@ -35,7 +35,7 @@ use crate::flow::FlowShield;
 use crate::group::GroupState;
 use crate::holes::dsack_of;
 use crate::segment::{Dir, Segment};
-use crate::seq::{seq_gt, seq_le, seq_lt, seq_max, seq_overlaps, seq_span};
+use crate::seq::{seq_le, seq_lt, seq_max, seq_overlaps, seq_span};
 use crate::verdict::Verdict;
 
 use handshake::HandshakeRepair;
@@ -373,18 +373,26 @@ impl FlowActions {
     /// holes too, one recovery after another (bed, UPF split, 1 % loss: 16
     /// copies dropped as PAWS in one 10 s run, S's cwnd 116 -> 39 within
     /// 0.2 s).
+    ///
+    /// Any retransmission of S into a hole R reports counts, not only one
+    /// at R's cumulative ACK as the box last saw it: R's ACKs for holes
+    /// filled just before may still be on their way, so that hole may be
+    /// R's first by the time S's copy arrives (bed: a copy of the box
+    /// dropped 6 ms after R took TS.Recent from S's copy of a hole above
+    /// the box's view of R's cumulative ACK). Where it was not R's first
+    /// hole, the box's later copies carry a newer TSval than needed; that
+    /// costs S no undo it could have had, since S's own copy filled a real
+    /// hole in that recovery.
     fn note_ts_recent(&mut self, flow: &FlowShield, seg: &Segment, sent_before: u32) {
         let Some((tsval, tsecr)) = seg.opts.ts else { return };
         let newer = match seg.dir {
             Dir::FromAccess if seg.has_ack() && !seg.is_syn() => tsecr,
-            // A retransmission by S that covers R's cumulative ACK fills
-            // R's first hole (R's ACK saying so is not back yet).
             Dir::FromCore if seg.payload_len > 0 && seq_lt(seg.seq, sent_before) => {
-                let end = seg.seq.wrapping_add(seg.payload_len);
-                match flow.receiver_una() {
-                    Some(una) if seq_le(seg.seq, una) && seq_gt(end, una) => tsval,
-                    _ => return,
+                let range = (seg.seq, seg.seq.wrapping_add(seg.payload_len));
+                if !flow.open_holes().any(|h| seq_overlaps((h.start, h.end), range)) {
+                    return;
                 }
+                tsval
             }
             _ => return,
         };
