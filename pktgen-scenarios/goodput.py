@@ -79,13 +79,21 @@ HYSTART = {"train": ("TcpExtTCPHystartTrainDetect", "TcpExtTCPHystartTrainCwnd")
            "delay": ("TcpExtTCPHystartDelayDetect", "TcpExtTCPHystartDelayCwnd")}
 
 
-def sender_counters():
-    """Sums of the sender namespace's recovery and undo counters, or {}."""
-    proc = subprocess.run(["ip", "netns", "exec", "jg-snd", "nstat", "-saz", "--json"],
+def kernel_counters(netns):
+    """The TCP/IP counters of a namespace the bed made for this run (`nstat`
+    since the namespace's start), or None if nstat fails."""
+    proc = subprocess.run(["ip", "netns", "exec", netns, "nstat", "-saz", "--json"],
                           text=True, capture_output=True)
     try:
-        k = json.loads(proc.stdout)["kernel"]
+        return json.loads(proc.stdout)["kernel"]
     except (json.JSONDecodeError, KeyError):
+        return None
+
+
+def sender_counters():
+    """Sums of the sender namespace's recovery and undo counters, or {}."""
+    k = kernel_counters("jg-snd")
+    if k is None:
         return {}
     exits = [f"{how}@{k.get(cwnd, 0) // k[n]}" for how, (n, cwnd) in HYSTART.items()
              if k.get(n, 0) > 0]
@@ -99,12 +107,8 @@ def receiver_counters():
     """Segments the receiver dropped by its PAWS check (RFC 7323): a copy
     the box sent with a TSval older than R's TS.Recent ends there. {} if
     nstat fails."""
-    proc = subprocess.run(["ip", "netns", "exec", "jg-rcv", "nstat", "-saz", "--json"],
-                          text=True, capture_output=True)
-    try:
-        return {"receiver_paws_drops": json.loads(proc.stdout)["kernel"].get("TcpExtPAWSEstab", 0)}
-    except (json.JSONDecodeError, KeyError):
-        return {}
+    k = kernel_counters("jg-rcv")
+    return {} if k is None else {"receiver_paws_drops": k.get("TcpExtPAWSEstab", 0)}
 
 
 def box_counters():

@@ -5,6 +5,7 @@
 //! bindgen layout of `struct rte_mbuf`; only whole bursts cross into C.
 
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU16, Ordering};
 
 use jitterguard_dpdk_sys as sys;
 
@@ -26,6 +27,17 @@ unsafe fn segment<'a>(m: *mut sys::rte_mbuf) -> &'a mut [u8] {
     std::slice::from_raw_parts_mut(start, mb.data_len as usize)
 }
 
+/// The reference count of `m`, as the atomic DPDK updates it as.
+///
+/// # Safety
+/// `m` must be a valid mbuf the caller holds a reference to, for `'a`.
+#[inline]
+unsafe fn refcnt<'a>(m: *mut sys::rte_mbuf) -> &'a AtomicU16 {
+    // SAFETY (of the body): refcnt is a naturally aligned u16 inside a valid
+    // mbuf, and DPDK only ever changes it atomically while it is shared.
+    AtomicU16::from_ptr(std::ptr::addr_of_mut!((*m).refcnt))
+}
+
 /// Adds one reference to `m`, as `rte_mbuf_refcnt_update(m, 1)` does, in
 /// Rust: a plain store while the caller holds the only reference (no other
 /// lcore can see the mbuf, so nothing can race; this is DPDK's own fast
@@ -36,14 +48,13 @@ unsafe fn segment<'a>(m: *mut sys::rte_mbuf) -> &'a mut [u8] {
 /// `m` must be a valid direct mbuf the caller holds a reference to.
 #[inline]
 unsafe fn add_reference(m: *mut sys::rte_mbuf) {
-    // SAFETY (of the body): refcnt is a naturally aligned u16 inside a valid
-    // mbuf; DPDK only ever updates it atomically when it can be shared, and
-    // a count of 1 held by the caller means it is not shared.
-    let rc = std::sync::atomic::AtomicU16::from_ptr(std::ptr::addr_of_mut!((*m).refcnt));
-    if rc.load(std::sync::atomic::Ordering::Relaxed) == 1 {
-        rc.store(2, std::sync::atomic::Ordering::Relaxed);
+    // SAFETY (of the body): `m` is valid and referenced by the caller; a
+    // count of 1 held by the caller means it is not shared.
+    let rc = refcnt(m);
+    if rc.load(Ordering::Relaxed) == 1 {
+        rc.store(2, Ordering::Relaxed);
     } else {
-        rc.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        rc.fetch_add(1, Ordering::AcqRel);
     }
 }
 
@@ -96,15 +107,9 @@ impl Mbuf {
     /// The frame bytes, writable, while this handle holds the only
     /// reference (no copy of it waits in a TX queue); None while shared.
     pub fn data_mut_unshared(&mut self) -> Option<&mut [u8]> {
-        // SAFETY: refcnt is a naturally aligned u16 inside a valid mbuf we
-        // hold a reference to; an atomic load sees every other holder's
-        // update (DPDK changes it atomically while it is shared).
-        let refs = unsafe {
-            std::sync::atomic::AtomicU16::from_ptr(std::ptr::addr_of_mut!(
-                (*self.raw.as_ptr()).refcnt
-            ))
-            .load(std::sync::atomic::Ordering::Acquire)
-        };
+        // SAFETY: we hold a reference to this valid mbuf for the borrow;
+        // an atomic load sees every other holder's update.
+        let refs = unsafe { refcnt(self.raw.as_ptr()) }.load(Ordering::Acquire);
         (refs == 1).then(|| self.data_mut())
     }
 
