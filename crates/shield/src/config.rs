@@ -37,6 +37,17 @@ pub struct ShieldConfig {
     /// can reach further into a building queue without moving the
     /// classifier's congestion evidence.
     pub isolated_loss_queue_abs_us: u32,
+    /// A Jitter flow stands down at once on holes that are not isolated
+    /// (`FlowShield::acting_class`) only while J's latest queuing delay is
+    /// above the queue threshold *and* at least this percentage of the
+    /// highest queuing delay J showed within `queue_peak_window_us`: a
+    /// drop-tail queue overflows when it is full, at its peak. 0 (the
+    /// default): at any queuing delay above the threshold. 75 was measured
+    /// on the bed without a demonstrated gain (docs/BENCHMARKS.md, "A
+    /// cluster of holes below the queue's peak").
+    pub overflow_queue_peak_pct: u32,
+    /// Window of the max filter of J's RTT behind `overflow_queue_peak_pct`.
+    pub queue_peak_window_us: u32,
     /// Delivery rate counts as "at its max" at or above this percentage of the windowed max.
     pub at_max_rate_pct: u32,
     /// A tick with at least this many reordering events (holes filled late,
@@ -88,6 +99,8 @@ impl Default for ShieldConfig {
             queue_delay_abs_us: 10_000,
             queue_delay_rtt_pct: 25,
             isolated_loss_queue_abs_us: 10_000,
+            overflow_queue_peak_pct: 0,
+            queue_peak_window_us: 10_000_000,
             at_max_rate_pct: 80,
             reorder_events_over_queue: 8,
             jitter_abs_us: 2_000,

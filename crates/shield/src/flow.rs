@@ -315,6 +315,7 @@ impl FlowShield {
             }
             (Class::Jitter, Some((q, base)))
                 if q > cfg.queue_threshold_us(base)
+                    && self.queue_near_peak(q, base, cfg)
                     && self.holes.any_active()
                     && !self.holes_isolated() =>
             {
@@ -322,6 +323,20 @@ impl FlowShield {
             }
             _ => c,
         }
+    }
+
+    /// J's queuing delay `q` is near the highest it has been lately (see
+    /// `overflow_queue_peak_pct`). Why: a drop-tail queue overflows only
+    /// when full. On the bed (UPF split, 1 % loss, CUBIC near the BDP) the
+    /// queue sat at 0-13 ms against a threshold of 10 ms and a slow-start
+    /// peak of ~30 ms, and a chance cluster of random losses (4 holes within
+    /// 5 ms) then kept the box out, and its retry of a lost copy with it,
+    /// for 50-80 ms, until S resent the holes itself and cut its window.
+    /// Off by default (percentage 0: always true): at 75 the bed showed no
+    /// gain over 6 seeds (docs/BENCHMARKS.md).
+    fn queue_near_peak(&self, q: u32, base: u32, cfg: &ShieldConfig) -> bool {
+        let peak = self.rtt.peak().map_or(0, |p| p.saturating_sub(base));
+        u64::from(q) * 100 >= u64::from(peak) * u64::from(cfg.overflow_queue_peak_pct)
     }
 
     /// The holes R reports on J look like random loss, not overflow (see
@@ -719,7 +734,11 @@ impl FlowShield {
             // (`acting_class`): fed to the classifier as well, it shifted
             // monitor mode's classes on the reordering profile.
             if let Some(at) = self.seq_samples.on_sack(regular) {
-                self.rtt.on_sack_sample(elapsed(now, at).max(1));
+                let rtt = elapsed(now, at).max(1);
+                self.rtt.on_sack_sample(rtt);
+                if !self.stall.shadows(at) {
+                    self.rtt.on_peak_sample(now, rtt, cfg.queue_peak_window_us);
+                }
             }
         }
         self.close_filled_holes(now, regular);
@@ -775,6 +794,7 @@ impl FlowShield {
         self.rtt.on_sample(now, rtt, cfg.min_rtt_window_us);
         if !self.stall.shadows(sent_at) {
             self.tick.min_clean_rtt = self.tick.min_clean_rtt.min(rtt);
+            self.rtt.on_peak_sample(now, rtt, cfg.queue_peak_window_us);
         }
         self.rto.on_sample(rtt.saturating_add(self.s_rtt.get().unwrap_or(0)));
         self.rto_us = self.rto.rto_us(cfg.rto_min_us, cfg.rto_initial_us);

@@ -19,6 +19,10 @@ pub(crate) struct RttEstimator {
     /// Smoothed delay variation, scaled by 16 (RFC 3550 keeps J += (|D| - J) / 16).
     jitter16: u32,
     pub(crate) min: WindowedExtreme,
+    /// J's RTT at the fullest its queue has been lately, in units of
+    /// 64 µs, and when, in units of 1024 µs (see `on_peak_sample`).
+    peak64: u16,
+    peak_at1024: u16,
     pub(crate) samples: u32,
     /// J's RTT from the handshake (0: none or expired) and when it was taken.
     handshake: u32,
@@ -72,6 +76,31 @@ impl RttEstimator {
             (None, 0) => None,
             (None, h) => Some(h),
         }
+    }
+
+    /// A sample not taken across a stall (SACK-block samples included) for
+    /// the peak: the highest within `window`, halved once it is older
+    /// rather than dropped, so that a queue full a window ago still counts
+    /// until the samples since reach half of it. Coarse units (64 µs, up
+    /// to 4.2 s; ages up to 67 s) keep it within the flow state's size
+    /// budget, where a 3-sample windowed max would not fit.
+    pub(crate) fn on_peak_sample(&mut self, now: Micros, rtt: u32, window: u32) {
+        let at = (now >> 10) as u16;
+        let window = (window >> 10).min(u32::from(u16::MAX / 2)) as u16;
+        if at.wrapping_sub(self.peak_at1024) > window {
+            self.peak64 /= 2;
+            self.peak_at1024 = at;
+        }
+        let rtt64 = (rtt >> 6).min(u32::from(u16::MAX)) as u16;
+        if rtt64 >= self.peak64 {
+            self.peak64 = rtt64;
+            self.peak_at1024 = at;
+        }
+    }
+
+    /// The peak RTT in µs (64 µs granularity), if any sample fed it.
+    pub(crate) fn peak(&self) -> Option<u32> {
+        (self.peak64 > 0).then_some(u32::from(self.peak64) << 6)
     }
 
     pub(crate) fn jitter(&self) -> u32 {

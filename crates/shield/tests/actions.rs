@@ -1048,6 +1048,39 @@ fn overflow_at_a_standing_queue_is_left_to_the_sender_though_the_flow_is_jitter(
     assert_eq!((young, v), (Verdict::Forward, Verdict::Forward), "S sees its losses");
 }
 
+/// J's queue at 40 ms (a slow start's peak), then at 12 ms: above the
+/// threshold (10 ms), at 30 % of the peak. Then the cluster of holes of the
+/// test above. Returns the first hole and the box's copies once the holes
+/// are past the reorder window.
+fn cluster_of_holes_after_a_peak(overflow_queue_peak_pct: u32) -> (u32, Vec<(u32, u32)>) {
+    let mut cfg = shield_cfg();
+    cfg.ticks_to_congested = u8::MAX;
+    cfg.overflow_queue_peak_pct = overflow_queue_peak_pct;
+    let mut s = jitter_flow_with(cfg);
+    let mut a = FlowActions::new();
+    s.steady(100_000, 80_000);
+    s.steady(300_000, 52_000);
+    assert_eq!(s.flow.effective_class(&s.group), Class::Jitter);
+    let segs: Vec<u32> = (0..8).map(|_| s.send()).collect();
+    let blocks: Vec<(u32, u32)> =
+        [1, 3, 5].iter().map(|&k| (segs[k], segs[k].wrapping_add(M))).collect();
+    s.advance_us(52_000);
+    act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    s.advance_us(5_000);
+    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    (segs[0], retransmits(&e))
+}
+
+#[test]
+fn a_cluster_of_holes_well_below_the_queues_peak_is_repaired() {
+    // A drop-tail queue at 30 % of its peak is not overflowing: random
+    // loss clusters by chance.
+    let (first, copies) = cluster_of_holes_after_a_peak(75);
+    assert!(copies.contains(&(first, M)), "the first hole is repaired: {copies:?}");
+    // With the rule off (0, the default) the same script leaves the holes to S.
+    assert_eq!(cluster_of_holes_after_a_peak(0).1, vec![]);
+}
+
 /// A second flow of `s`'s path group: S's SYN passes the box, and returns
 /// the flow, its actions and when the repair is due.
 fn syn_of_another_flow(s: &mut Scripted) -> (shield::FlowShield, FlowActions, Option<u64>) {
