@@ -1023,6 +1023,25 @@ fn the_isolated_loss_queue_threshold_moves_only_the_acting_exception() {
 
 const HANDSHAKE_ISN: u32 = 90_000;
 
+/// Every other segment of a burst of 8 dropped on J: R reports the holes
+/// `rtt_us` later, and again once they are past the reorder window (4 x
+/// J's delay variation). Returns the first hole, the verdicts on both
+/// ACKs and what the second one emitted.
+fn cluster_of_holes(
+    s: &mut Scripted,
+    a: &mut FlowActions,
+    rtt_us: u64,
+) -> (u32, Verdict, Verdict, Emits) {
+    let segs: Vec<u32> = (0..8).map(|_| s.send()).collect();
+    let blocks: Vec<(u32, u32)> =
+        [1, 3, 5].iter().map(|&k| (segs[k], segs[k].wrapping_add(M))).collect();
+    s.advance_us(rtt_us);
+    let (young, _) = act(s, a, ack_seg(segs[0], &blocks));
+    s.advance_us(5_000);
+    let (v, e) = act(s, a, ack_seg(segs[0], &blocks));
+    (segs[0], young, v, e)
+}
+
 #[test]
 fn overflow_at_a_standing_queue_is_left_to_the_sender_though_the_flow_is_jitter() {
     // A slow classifier: the flow stays Jitter through the overflow.
@@ -1036,13 +1055,7 @@ fn overflow_at_a_standing_queue_is_left_to_the_sender_though_the_flow_is_jitter(
     // Every other segment of a burst dropped at that queue: the queue
     // overflowing. The box stays out at once, whatever the classifier's
     // hysteresis still says.
-    let segs: Vec<u32> = (0..8).map(|_| s.send()).collect();
-    let blocks: Vec<(u32, u32)> =
-        [1, 3, 5].iter().map(|&k| (segs[k], segs[k].wrapping_add(M))).collect();
-    s.advance_us(60_000);
-    let (young, _) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
-    s.advance_us(5_000); // past the reorder window (4 x J's delay variation)
-    let (v, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
+    let (_, young, v, e) = cluster_of_holes(&mut s, &mut a, 60_000);
     assert_eq!(s.flow.effective_class(&s.group), Class::Jitter);
     assert!(retransmits(&e).is_empty(), "no copies into a full queue: {e:?}");
     assert_eq!((young, v), (Verdict::Forward, Verdict::Forward), "S sees its losses");
@@ -1061,14 +1074,8 @@ fn cluster_of_holes_after_a_peak(overflow_queue_peak_pct: u32) -> (u32, Vec<(u32
     s.steady(100_000, 80_000);
     s.steady(300_000, 52_000);
     assert_eq!(s.flow.effective_class(&s.group), Class::Jitter);
-    let segs: Vec<u32> = (0..8).map(|_| s.send()).collect();
-    let blocks: Vec<(u32, u32)> =
-        [1, 3, 5].iter().map(|&k| (segs[k], segs[k].wrapping_add(M))).collect();
-    s.advance_us(52_000);
-    act(&mut s, &mut a, ack_seg(segs[0], &blocks));
-    s.advance_us(5_000);
-    let (_, e) = act(&mut s, &mut a, ack_seg(segs[0], &blocks));
-    (segs[0], retransmits(&e))
+    let (first, _, _, e) = cluster_of_holes(&mut s, &mut a, 52_000);
+    (first, retransmits(&e))
 }
 
 #[test]
